@@ -1,0 +1,33 @@
+using System.Buffers;
+using Wireframe.Messages;
+using Wireframe.Routing;
+
+namespace Wireframe.Examples.Echo;
+
+/// <summary>The Echo example's two applications, shared by its program, tests and benchmarks.</summary>
+public static class EchoApp
+{
+    /// <summary>The message id the routed echo answers.</summary>
+    public const uint EchoMessageId = 1;
+
+    /// <summary>
+    /// Routed echo: message <see cref="EchoMessageId"/> comes back with the same payload, message id
+    /// and correlation id; other ids are unknown (ignored, logged and counted).
+    /// </summary>
+    /// <returns>The application description.</returns>
+    public static WireframeAppBuilder<Envelope> CreateRouted()
+    {
+        var app = WireframeApp.CreateBuilder();
+        app.Route<ReadOnlySequence<byte>, ReadOnlySequence<byte>>(EchoMessageId, (payload, _) => payload);
+        return app;
+    }
+
+    /// <summary>Raw echo: every length-prefixed frame (4-byte big-endian length) comes back byte for byte.</summary>
+    /// <returns>The application description.</returns>
+    public static WireframeAppBuilder<ReadOnlySequence<byte>> CreateRaw()
+    {
+        var app = WireframeApp.CreateRawBuilder();
+        app.Route<ReadOnlySequence<byte>, ReadOnlySequence<byte>>(0, (frame, _) => frame);
+        return app;
+    }
+}

@@ -1,0 +1,48 @@
+using System.Globalization;
+
+namespace Wireframe.Examples;
+
+/// <summary>The command line every example shares: <c>--port N</c>, <c>--host A</c> and flags.</summary>
+internal sealed class ExampleArgs
+{
+    public const int DefaultPort = 7878;
+
+    private ExampleArgs(string host, int port, HashSet<string> flags)
+    {
+        Host = host;
+        Port = port;
+        Flags = flags;
+    }
+
+    public string Host { get; }
+
+    public int Port { get; }
+
+    public IReadOnlySet<string> Flags { get; }
+
+    public bool Has(string flag) => Flags.Contains(flag);
+
+    public static ExampleArgs Parse(string[] args)
+    {
+        string host = "127.0.0.1";
+        int port = DefaultPort;
+        var flags = new HashSet<string>(StringComparer.Ordinal);
+        for (int i = 0; i < args.Length; i++)
+        {
+            switch (args[i])
+            {
+                case "--port" when i + 1 < args.Length:
+                    port = int.Parse(args[++i], CultureInfo.InvariantCulture);
+                    break;
+                case "--host" when i + 1 < args.Length:
+                    host = args[++i];
+                    break;
+                default:
+                    flags.Add(args[i]);
+                    break;
+            }
+        }
+
+        return new ExampleArgs(host, port, flags);
+    }
+}

@@ -1,0 +1,391 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using Microsoft.AspNetCore.Connections;
+using Wireframe.Diagnostics;
+using Wireframe.Framing;
+using Wireframe.Routing;
+using Wireframe.Serialization;
+
+namespace Wireframe.Connections;
+
+/// <summary>
+/// A connection of an application whose frames are <typeparamref name="TFrame"/>. It runs the one
+/// path for bytes: preamble, connected hook, then a loop that decodes frames and hands each to the
+/// middleware pipeline and its handler, with every outbound frame leaving through one writer.
+/// </summary>
+/// <typeparam name="TFrame">The application's frame type.</typeparam>
+public sealed partial class WireframeConnection<TFrame> : WireframeConnection
+{
+    private readonly ConnectionContext _transport;
+    private RequestContext<TFrame>? _requestContext;
+    private DisconnectInfo? _stop;
+    private ITimer? _drainTimer;
+    private int _shutdownStarted;
+    private int _finished;
+
+    internal WireframeConnection(WireframeApplication<TFrame> application, ConnectionContext transport)
+        : base(transport.ConnectionId, transport.RemoteEndPoint, transport.LocalEndPoint, application.Services)
+    {
+        Application = application;
+        _transport = transport;
+        WireframeOptions options = application.Options;
+        Writer = new ConnectionWriter<TFrame>(transport.Transport.Output, application.Codec, application.Format, application.Metrics, options.MaxUnflushedBytes);
+    }
+
+    /// <summary>Gets the application serving this connection.</summary>
+    public WireframeApplication<TFrame> Application { get; }
+
+    internal ConnectionWriter<TFrame> Writer { get; }
+
+    internal PipeReader Input => _transport.Transport.Input;
+
+    /// <summary>Gets why the connection is stopping, once something asked it to.</summary>
+    internal DisconnectInfo? PendingStop => Volatile.Read(ref _stop);
+
+    /// <summary>Sends a frame as it is and flushes.</summary>
+    /// <param name="frame">The frame.</param>
+    /// <param name="cancellationToken">Cancels waiting for the writer.</param>
+    /// <returns><see langword="false"/> when the connection is closed and nothing was sent.</returns>
+    public async ValueTask<bool> SendAsync(TFrame frame, CancellationToken cancellationToken = default) =>
+        await Writer.WriteAsync(frame, cancellationToken).ConfigureAwait(false)
+        && await Writer.FlushAsync(cancellationToken).ConfigureAwait(false);
+
+    /// <inheritdoc />
+    public override async ValueTask<bool> SendAsync<TMessage>(uint messageId, TMessage message, ulong? correlationId = null, CancellationToken cancellationToken = default)
+    {
+        IMessageFormatter<TMessage> formatter = Application.GetFormatter<TMessage>();
+        return await Writer.WriteMessageAsync(messageId, correlationId, message, formatter, cancellationToken).ConfigureAwait(false)
+            && await Writer.FlushAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public override ValueTask<bool> SendRawAsync(ReadOnlyMemory<byte> bytes, CancellationToken cancellationToken = default) =>
+        Writer.WriteRawAsync(bytes, cancellationToken);
+
+    /// <inheritdoc />
+    public override void Close() => RequestStop(new DisconnectInfo(DisconnectReason.ClosedByApplication));
+
+    /// <summary>
+    /// Starts a graceful shutdown of this connection: handlers see <see cref="WireframeConnection.ConnectionClosing"/>
+    /// fire, the request in progress may finish, the shutdown hook may say goodbye, and whatever is
+    /// still running at <see cref="WireframeOptions.ShutdownDrainTimeout"/> is aborted.
+    /// </summary>
+    internal void BeginShutdown()
+    {
+        if (Interlocked.Exchange(ref _shutdownStarted, 1) != 0 || Volatile.Read(ref _finished) != 0)
+        {
+            return;
+        }
+
+        IsShuttingDown = true;
+        _drainTimer = Application.TimeProvider.CreateTimer(static state => ((WireframeConnection<TFrame>)state!).OnDrainTimeout(), this, Application.Options.ShutdownDrainTimeout, Timeout.InfiniteTimeSpan);
+        RequestStop(new DisconnectInfo(DisconnectReason.ServerShutdown));
+    }
+
+    /// <summary>Runs the connection to its end. Never throws: every outcome becomes a <see cref="DisconnectInfo"/>.</summary>
+    internal async Task<DisconnectInfo> RunAsync()
+    {
+        long started = Application.TimeProvider.GetTimestamp();
+        Application.Metrics.ConnectionOpened();
+        WireframeLog.ConnectionAccepted(Application.Logger, Id.Value, RemoteEndPoint);
+        DisconnectInfo outcome;
+        try
+        {
+            outcome = await RunCoreAsync().ConfigureAwait(false);
+        }
+        catch (Exception ex) when (TransportErrors.IsTransportError(ex))
+        {
+            WireframeLog.TransportClosed(Application.Logger, Id.Value, ex.Message);
+            outcome = new DisconnectInfo(DisconnectReason.TransportError, Exception: ex, Detail: ex.Message);
+        }
+        catch (Exception ex)
+        {
+            // Anything else here is a bug in a codec or the framework; the connection is the blast radius.
+            WireframeLog.HandlerFailed(Application.Logger, Id.Value, 0, "closing the connection", ex);
+            Application.Metrics.Error(ErrorTypes.HandlerException);
+            outcome = new DisconnectInfo(DisconnectReason.HandlerFailed, Exception: ex, Detail: ex.Message);
+        }
+
+        // A drain-timeout abort wins over whatever the interrupted loop concluded.
+        if (PendingStop is { Reason: DisconnectReason.DrainTimeout } aborted)
+        {
+            outcome = aborted;
+        }
+
+        Volatile.Write(ref _finished, 1);
+        _drainTimer?.Dispose();
+        FireClosing();
+        await Writer.CompleteAsync().ConfigureAwait(false);
+        await Input.CompleteAsync().ConfigureAwait(false);
+        await RunDisconnectedHookAsync(outcome).ConfigureAwait(false);
+
+        TimeSpan duration = Application.TimeProvider.GetElapsedTime(started);
+        Application.Metrics.ConnectionClosed(outcome.Reason, duration);
+        WireframeLog.ConnectionClosed(Application.Logger, Id.Value, outcome, (long)duration.TotalMilliseconds);
+        return outcome;
+    }
+
+    internal DisconnectInfo HookFailed(string hook, Exception exception)
+    {
+        WireframeLog.HookFailed(Application.Logger, Id.Value, hook, exception);
+        Application.Metrics.Error(ErrorTypes.HookException);
+        return new DisconnectInfo(DisconnectReason.HookFailed, Exception: exception, Detail: $"The {hook} hook threw: {exception.Message}");
+    }
+
+    /// <summary>Records why the connection must stop (the first reason wins) and wakes the read loop.</summary>
+    internal void RequestStop(DisconnectInfo reason)
+    {
+        if (Interlocked.CompareExchange(ref _stop, reason, null) is null || reason.Reason == DisconnectReason.DrainTimeout)
+        {
+            if (reason.Reason == DisconnectReason.DrainTimeout)
+            {
+                Volatile.Write(ref _stop, reason);
+            }
+
+            FireClosing();
+            Input.CancelPendingRead();
+        }
+    }
+
+    internal async ValueTask OnUnknownMessageAsync(RequestContext<TFrame> context)
+    {
+        UnknownMessagePolicy policy = Application.Options.UnknownMessagePolicy;
+        Application.Metrics.Error(ErrorTypes.UnknownMessage);
+        WireframeLog.UnknownMessage(Application.Logger, Id.Value, context.MessageId, policy);
+        switch (policy)
+        {
+            case UnknownMessagePolicy.Reply when Application.UnknownMessageHook is { } hook:
+                await hook(context).ConfigureAwait(false);
+                break;
+            case UnknownMessagePolicy.Close:
+                RequestStop(new DisconnectInfo(DisconnectReason.UnknownMessage, Detail: $"No route for message {context.MessageId} ({nameof(WireframeOptions)}.{nameof(WireframeOptions.UnknownMessagePolicy)} is {nameof(UnknownMessagePolicy.Close)})."));
+                break;
+        }
+    }
+
+    private async Task<DisconnectInfo> RunCoreAsync()
+    {
+        if (Application.PreambleStage is { } preamble && await preamble.RunAsync(this).ConfigureAwait(false) is { } preambleFailure)
+        {
+            return preambleFailure;
+        }
+
+        if (Application.ConnectedHook is { } connected)
+        {
+            try
+            {
+                await connected(this).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (!TransportErrors.IsTransportError(ex))
+            {
+                return HookFailed("connected", ex);
+            }
+
+            await Writer.FlushAsync().ConfigureAwait(false);
+        }
+
+        DisconnectInfo outcome = Application.Options.MaxConcurrentRequestsPerConnection == 1
+            ? await ReadLoopAsync().ConfigureAwait(false)
+            : await ConcurrentReadLoopAsync().ConfigureAwait(false);
+
+        if (outcome.Reason == DisconnectReason.ServerShutdown && Application.ShutdownHook is { } goodbye)
+        {
+            try
+            {
+                await goodbye(this).ConfigureAwait(false);
+                await Writer.FlushAsync().ConfigureAwait(false);
+            }
+            catch (Exception ex) when (!TransportErrors.IsTransportError(ex))
+            {
+                HookFailed("shutdown", ex);
+            }
+        }
+
+        return outcome;
+    }
+
+    private async ValueTask<DisconnectInfo> ReadLoopAsync()
+    {
+        PipeReader input = Input;
+        var decoder = new FrameDecoder<TFrame>(this);
+        while (true)
+        {
+            if (PendingStop is { } stop)
+            {
+                return stop;
+            }
+
+            ReadResult result = await input.ReadAsync().ConfigureAwait(false);
+            ReadOnlySequence<byte> buffer = result.Buffer;
+            if (result.IsCanceled)
+            {
+                input.AdvanceTo(buffer.Start);
+                continue;
+            }
+
+            DisconnectInfo? outcome = null;
+            long frames = 0;
+            try
+            {
+                while (PendingStop is null)
+                {
+                    DecodeStatus status = decoder.Next(ref buffer, out TFrame frame, ref outcome);
+                    if (status != DecodeStatus.Frame)
+                    {
+                        break;
+                    }
+
+                    frames++;
+                    ValueTask dispatch = DispatchAsync(frame);
+                    if (dispatch.IsCompletedSuccessfully)
+                    {
+                        dispatch.GetAwaiter().GetResult();
+                    }
+                    else
+                    {
+                        await dispatch.ConfigureAwait(false);
+                    }
+                }
+
+                if (outcome is null && result.IsCompleted && PendingStop is null)
+                {
+                    outcome = decoder.Eof(buffer);
+                }
+            }
+            finally
+            {
+                input.AdvanceTo(buffer.Start, buffer.End);
+            }
+
+            Application.Metrics.FramesReceived(frames);
+            await Writer.FlushAsync().ConfigureAwait(false);
+            if (outcome is not null)
+            {
+                return outcome;
+            }
+        }
+    }
+
+    private ValueTask DispatchAsync(TFrame frame)
+    {
+        RequestContext<TFrame> context = _requestContext ??= new RequestContext<TFrame>(this);
+        context.Start(frame, Application.Format.GetMessageId(frame), Application.Format.GetCorrelationId(frame));
+        ValueTask pending;
+        try
+        {
+            pending = Application.Pipeline(context);
+        }
+        catch (Exception ex)
+        {
+            return FailRequestAsync(context, ex);
+        }
+
+        if (pending.IsCompletedSuccessfully)
+        {
+            pending.GetAwaiter().GetResult();
+            context.Finish();
+            return default;
+        }
+
+        return AwaitDispatchAsync(pending, context);
+    }
+
+    private async ValueTask AwaitDispatchAsync(ValueTask pending, RequestContext<TFrame> context)
+    {
+        try
+        {
+            await pending.ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            await FailRequestAsync(context, ex).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Classifies a failed request and applies the policy; only the connection can be harmed, never the server.</summary>
+    private async ValueTask FailRequestAsync(RequestContext<TFrame> context, Exception exception)
+    {
+        try
+        {
+            if (TransportErrors.IsTransportError(exception))
+            {
+                WireframeLog.TransportClosed(Application.Logger, Id.Value, exception.Message);
+                RequestStop(new DisconnectInfo(DisconnectReason.TransportError, Exception: exception, Detail: exception.Message));
+                return;
+            }
+
+            if (exception is OperationCanceledException && PendingStop is not null)
+            {
+                // The handler honoured the closing token; the stop reason already says why.
+                return;
+            }
+
+            bool protocolError = exception is WireframeProtocolException or MessageFormatException;
+            if (protocolError)
+            {
+                Application.Metrics.Error(ErrorTypes.ProtocolError);
+                WireframeLog.ProtocolError(Application.Logger, Id.Value, context.MessageId, exception.Message);
+            }
+            else
+            {
+                Application.Metrics.Error(ErrorTypes.HandlerException);
+                bool close = Application.Options.HandlerExceptionPolicy == HandlerExceptionPolicy.CloseConnection;
+                WireframeLog.HandlerFailed(Application.Logger, Id.Value, context.MessageId, close ? "closing the connection" : "failing the request", exception);
+                if (close)
+                {
+                    RequestStop(new DisconnectInfo(DisconnectReason.HandlerFailed, Exception: exception, Detail: $"The handler for message {context.MessageId} threw {exception.GetType().Name}: {exception.Message}"));
+                    return;
+                }
+            }
+
+            if (Application.RequestErrorHook is { } hook)
+            {
+                try
+                {
+                    await hook(context, exception).ConfigureAwait(false);
+                }
+                catch (Exception hookException) when (!TransportErrors.IsTransportError(hookException))
+                {
+                    RequestStop(HookFailed("request error", hookException));
+                }
+            }
+        }
+        finally
+        {
+            context.Finish();
+        }
+    }
+
+    private async ValueTask RunDisconnectedHookAsync(DisconnectInfo outcome)
+    {
+        if (Application.DisconnectedHook is not { } hook)
+        {
+            return;
+        }
+
+        try
+        {
+            await hook(this, outcome).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            Application.Metrics.Error(ErrorTypes.HookException);
+            WireframeLog.TeardownFailed(Application.Logger, Id.Value, ex);
+        }
+    }
+
+    private void OnDrainTimeout()
+    {
+        if (Volatile.Read(ref _finished) != 0)
+        {
+            return;
+        }
+
+        TimeSpan timeout = Application.Options.ShutdownDrainTimeout;
+        WireframeLog.DrainTimeoutExpired(Application.Logger, Id.Value, timeout);
+        Application.Metrics.Error(ErrorTypes.DrainTimeout);
+        RequestStop(new DisconnectInfo(DisconnectReason.DrainTimeout, Detail: $"Still busy after {nameof(WireframeOptions)}.{nameof(WireframeOptions.ShutdownDrainTimeout)} ({timeout})."));
+        Writer.Abort();
+        _transport.Abort(new ConnectionAbortedException($"The server is shutting down and the connection did not finish within {nameof(WireframeOptions)}.{nameof(WireframeOptions.ShutdownDrainTimeout)} ({timeout})."));
+    }
+}

@@ -1,0 +1,74 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+
+using Wireframe.Connections;
+
+namespace Wireframe.Diagnostics;
+
+/// <summary>
+/// The server's instruments, named in the style of <c>kestrel.*</c>. Created once per application from
+/// <see cref="IMeterFactory"/> so each host's meters are isolated (and testable).
+/// </summary>
+public sealed class WireframeMetrics
+{
+    /// <summary>The meter name to subscribe to (for example with OpenTelemetry's <c>AddMeter</c>).</summary>
+    public const string MeterName = "Wireframe.Server";
+
+    private readonly UpDownCounter<long> _activeConnections;
+    private readonly Counter<long> _rejectedConnections;
+    private readonly Counter<long> _framesReceived;
+    private readonly Counter<long> _framesSent;
+    private readonly Counter<long> _errors;
+    private readonly Histogram<double> _connectionDuration;
+
+    /// <summary>Initializes a new instance of the <see cref="WireframeMetrics"/> class.</summary>
+    /// <param name="meterFactory">The factory that owns the meter.</param>
+    public WireframeMetrics(IMeterFactory meterFactory)
+    {
+        ArgumentNullException.ThrowIfNull(meterFactory);
+        Meter meter = meterFactory.Create(MeterName);
+        _activeConnections = meter.CreateUpDownCounter<long>("wireframe.server.active_connections", "{connection}", "Connections currently open.");
+        _rejectedConnections = meter.CreateCounter<long>("wireframe.server.rejected_connections", "{connection}", "Connections closed on arrival because a limit was reached.");
+        _framesReceived = meter.CreateCounter<long>("wireframe.server.frames_received", "{frame}", "Frames decoded from peers.");
+        _framesSent = meter.CreateCounter<long>("wireframe.server.frames_sent", "{frame}", "Frames encoded to peers.");
+        _errors = meter.CreateCounter<long>("wireframe.server.errors", "{error}", "Errors by kind (tag error.type).");
+        _connectionDuration = meter.CreateHistogram<double>(
+            "wireframe.server.connection.duration",
+            "s",
+            "How long connections stayed open, by close reason.",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.01, 0.1, 1, 10, 60, 300, 3600] });
+    }
+
+    internal void ConnectionOpened() => _activeConnections.Add(1);
+
+    internal void ConnectionClosed(DisconnectReason reason, TimeSpan duration)
+    {
+        _activeConnections.Add(-1);
+        if (_connectionDuration.Enabled)
+        {
+            _connectionDuration.Record(duration.TotalSeconds, new KeyValuePair<string, object?>("wireframe.close_reason", DisconnectReasonNames.Get(reason)));
+        }
+    }
+
+    internal void ConnectionRejected(string reason) =>
+        _rejectedConnections.Add(1, new KeyValuePair<string, object?>("wireframe.rejection_reason", reason));
+
+    internal void FramesReceived(long count)
+    {
+        if (count != 0)
+        {
+            _framesReceived.Add(count);
+        }
+    }
+
+    internal void FramesSent(long count)
+    {
+        if (count != 0)
+        {
+            _framesSent.Add(count);
+        }
+    }
+
+    internal void Error(string errorType) =>
+        _errors.Add(1, new KeyValuePair<string, object?>("error.type", errorType));
+}

@@ -1,0 +1,70 @@
+using System.Buffers;
+
+namespace Wireframe.Framing;
+
+/// <summary>
+/// Frames as <c>[length prefix][payload]</c>; the frame is the payload. The prefix size, byte order,
+/// adjustment and maximum come from <see cref="LengthDelimitedOptions"/>.
+/// </summary>
+/// <remarks>
+/// A decoded frame is a slice of the connection's input buffer (no copy). An oversized frame is
+/// reported from its header alone, with the number of bytes to skip, so the framework can drop it
+/// without buffering it.
+/// </remarks>
+public sealed class LengthDelimitedCodec : IFrameCodec<ReadOnlySequence<byte>>
+{
+    private readonly LengthPrefix _prefix;
+
+    /// <summary>Initializes a new instance of the <see cref="LengthDelimitedCodec"/> class.</summary>
+    /// <param name="options">The framing options; <see langword="null"/> for a 4-byte big-endian prefix and a 1 MiB maximum.</param>
+    public LengthDelimitedCodec(LengthDelimitedOptions? options = null)
+    {
+        _prefix = new LengthPrefix(options ?? new LengthDelimitedOptions());
+    }
+
+    /// <summary>Gets the largest payload this codec accepts or sends.</summary>
+    public int MaxFrameLength => _prefix.MaxFrameLength;
+
+    /// <inheritdoc />
+    public DecodeResult TryDecode(ref ReadOnlySequence<byte> input, out ReadOnlySequence<byte> frame)
+    {
+        frame = default;
+        DecodeStatus status = _prefix.TryRead(input, out long length, out DecodeResult error);
+        if (status != DecodeStatus.Frame)
+        {
+            return status == DecodeStatus.Error ? error : DecodeResult.NeedMoreData;
+        }
+
+        long total = _prefix.Size + length;
+        if (input.Length < total)
+        {
+            return DecodeResult.NeedMoreData;
+        }
+
+        frame = input.Slice(_prefix.Size, length);
+        input = input.Slice(total);
+        return DecodeResult.Decoded;
+    }
+
+    /// <inheritdoc />
+    public void Encode(in ReadOnlySequence<byte> frame, IBufferWriter<byte> output)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        int prefixSize = _prefix.Size;
+        long length = frame.Length;
+        Span<byte> span = output.GetSpan(prefixSize + (int)Math.Min(length, 4096));
+        _prefix.Write(span, length);
+        if (frame.IsSingleSegment && span.Length - prefixSize >= length)
+        {
+            frame.FirstSpan.CopyTo(span[prefixSize..]);
+            output.Advance(prefixSize + (int)length);
+            return;
+        }
+
+        output.Advance(prefixSize);
+        BufferWriting.Write(output, frame);
+    }
+
+    /// <inheritdoc />
+    public FrameEofKind ClassifyEof(in ReadOnlySequence<byte> remaining) => _prefix.ClassifyEof(remaining);
+}

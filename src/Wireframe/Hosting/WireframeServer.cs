@@ -1,0 +1,107 @@
+using System.Net;
+using System.Runtime.InteropServices;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Wireframe.Routing;
+
+namespace Wireframe.Hosting;
+
+/// <summary>
+/// A standalone Wireframe server on Kestrel, for programs that are nothing but a protocol server.
+/// Build one with <see cref="Create{TFrame}"/>; use <c>AddWireframe</c> instead inside an existing host.
+/// </summary>
+public sealed class WireframeServer : IAsyncDisposable
+{
+    private readonly WebApplication _host;
+    private readonly IReadOnlyList<ListenOptions> _listeners;
+    private readonly Func<CancellationToken, Task<bool>> _drain;
+    private int _started;
+    private int _stopped;
+
+    internal WireframeServer(WebApplication host, IReadOnlyList<ListenOptions> listeners, Func<CancellationToken, Task<bool>> drain)
+    {
+        _host = host;
+        _listeners = listeners;
+        _drain = drain;
+    }
+
+    /// <summary>Gets the bound endpoints, with the real port where port 0 was asked for. Valid after <see cref="StartAsync"/>.</summary>
+    public IReadOnlyList<EndPoint> EndPoints => _listeners.Select(listener => listener.EndPoint).ToArray();
+
+    /// <summary>Gets the host's services.</summary>
+    public IServiceProvider Services => _host.Services;
+
+    /// <summary>Starts a server builder for an application.</summary>
+    /// <typeparam name="TFrame">The application's frame type.</typeparam>
+    /// <param name="application">The application description.</param>
+    /// <returns>A server builder.</returns>
+    public static WireframeServerBuilder<TFrame> Create<TFrame>(WireframeAppBuilder<TFrame> application) => new(application);
+
+    /// <summary>Binds every endpoint and starts accepting connections.</summary>
+    /// <param name="cancellationToken">Cancels the start.</param>
+    /// <returns>A task that completes when the endpoints are bound.</returns>
+    public async Task StartAsync(CancellationToken cancellationToken = default)
+    {
+        if (Interlocked.Exchange(ref _started, 1) == 0)
+        {
+            await _host.StartAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Runs until <paramref name="cancellationToken"/> fires or the process receives SIGINT or SIGTERM,
+    /// then shuts down gracefully. Starts the server first if needed.
+    /// </summary>
+    /// <param name="cancellationToken">Stops the server.</param>
+    /// <returns>A task that completes when the server has stopped.</returns>
+    public async Task RunAsync(CancellationToken cancellationToken = default)
+    {
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        using PosixSignalRegistration sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
+        using PosixSignalRegistration sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
+        await StartAsync(cancellationToken).ConfigureAwait(false);
+
+        try
+        {
+            await Task.Delay(Timeout.Infinite, stop.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+
+        await StopAsync(CancellationToken.None).ConfigureAwait(false);
+
+        void Stop(PosixSignalContext context)
+        {
+            context.Cancel = true;
+            stop.Cancel();
+        }
+    }
+
+    /// <summary>
+    /// Stops gracefully: stops accepting, tells every connection to finish and say goodbye, waits up
+    /// to <see cref="WireframeOptions.ShutdownDrainTimeout"/>, aborts what remains, and unbinds.
+    /// </summary>
+    /// <param name="cancellationToken">Stops waiting for the drain.</param>
+    /// <returns>A task that completes when the server has stopped.</returns>
+    public async Task StopAsync(CancellationToken cancellationToken = default)
+    {
+        if (Volatile.Read(ref _started) == 0 || Interlocked.Exchange(ref _stopped, 1) != 0)
+        {
+            return;
+        }
+
+        await _drain(cancellationToken).ConfigureAwait(false);
+        await _host.StopAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync().ConfigureAwait(false);
+        await _host.DisposeAsync().ConfigureAwait(false);
+    }
+}

@@ -1,0 +1,141 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using Microsoft.Extensions.Logging;
+using Wireframe.Connections;
+using Wireframe.Diagnostics;
+
+namespace Wireframe.Preamble;
+
+/// <summary>Reads a <typeparamref name="TPreamble"/> within the configured time and size, then runs the callbacks.</summary>
+internal sealed class TypedPreambleStage<TFrame, TPreamble> : PreambleStage<TFrame>
+{
+    private readonly IPreambleReader<TPreamble> _reader;
+    private readonly Func<WireframeConnection<TFrame>, TPreamble, ValueTask>? _onSuccess;
+    private readonly Func<WireframeConnection<TFrame>, PreambleFailure, ValueTask>? _onFailure;
+
+    public TypedPreambleStage(
+        IPreambleReader<TPreamble> reader,
+        Func<WireframeConnection<TFrame>, TPreamble, ValueTask>? onSuccess,
+        Func<WireframeConnection<TFrame>, PreambleFailure, ValueTask>? onFailure)
+    {
+        _reader = reader;
+        _onSuccess = onSuccess;
+        _onFailure = onFailure;
+    }
+
+    public override async ValueTask<DisconnectInfo?> RunAsync(WireframeConnection<TFrame> connection)
+    {
+        WireframeOptions options = connection.Application.Options;
+        PipeReader input = connection.Input;
+        int timedOut = 0;
+        PreambleFailure? failure = null;
+        using (ITimer timer = connection.Application.TimeProvider.CreateTimer(
+            _ =>
+            {
+                Volatile.Write(ref timedOut, 1);
+                input.CancelPendingRead();
+            },
+            null,
+            options.PreambleTimeout,
+            Timeout.InfiniteTimeSpan))
+        {
+            while (failure is null)
+            {
+                ReadResult result = await input.ReadAsync().ConfigureAwait(false);
+                ReadOnlySequence<byte> buffer = result.Buffer;
+                if (result.IsCanceled)
+                {
+                    input.AdvanceTo(buffer.Start);
+                    if (Volatile.Read(ref timedOut) != 0)
+                    {
+                        failure = new PreambleFailure(PreambleFailureKind.Timeout, $"No preamble within {nameof(WireframeOptions)}.{nameof(WireframeOptions.PreambleTimeout)} ({options.PreambleTimeout}).");
+                        break;
+                    }
+
+                    if (connection.PendingStop is { } stop)
+                    {
+                        return stop;
+                    }
+
+                    continue;
+                }
+
+                PreambleStatus status = _reader.TryRead(ref buffer, out TPreamble preamble, out string? error);
+                switch (status)
+                {
+                    case PreambleStatus.Complete:
+                        input.AdvanceTo(buffer.Start);
+                        connection.Preamble = preamble;
+                        return await SucceedAsync(connection, preamble).ConfigureAwait(false);
+                    case PreambleStatus.Invalid:
+                        input.AdvanceTo(buffer.Start, buffer.End);
+                        failure = new PreambleFailure(PreambleFailureKind.Invalid, error ?? "The preamble is invalid.");
+                        break;
+                    default:
+                        if (buffer.Length >= options.MaxPreambleLength)
+                        {
+                            failure = new PreambleFailure(PreambleFailureKind.TooLarge, $"{buffer.Length} bytes arrived without a complete preamble; {nameof(WireframeOptions)}.{nameof(WireframeOptions.MaxPreambleLength)} is {options.MaxPreambleLength}.");
+                        }
+                        else if (result.IsCompleted)
+                        {
+                            failure = new PreambleFailure(PreambleFailureKind.PeerClosed, $"The peer closed after {buffer.Length} bytes of preamble.");
+                        }
+
+                        input.AdvanceTo(buffer.Start, buffer.End);
+                        break;
+                }
+            }
+        }
+
+        return await FailAsync(connection, failure).ConfigureAwait(false);
+    }
+
+    private async ValueTask<DisconnectInfo?> SucceedAsync(WireframeConnection<TFrame> connection, TPreamble preamble)
+    {
+        if (_onSuccess is null)
+        {
+            return null;
+        }
+
+        try
+        {
+            await _onSuccess(connection, preamble).ConfigureAwait(false);
+            await connection.Writer.FlushAsync().ConfigureAwait(false);
+            return null;
+        }
+        catch (Exception ex) when (!TransportErrors.IsTransportError(ex))
+        {
+            return connection.HookFailed("preamble success", ex);
+        }
+    }
+
+    private async ValueTask<DisconnectInfo?> FailAsync(WireframeConnection<TFrame> connection, PreambleFailure failure)
+    {
+        ILogger logger = connection.Application.Logger;
+        bool timeout = failure.Kind == PreambleFailureKind.Timeout;
+        if (timeout)
+        {
+            WireframeLog.PreambleTimedOut(logger, connection.Id.Value, connection.Application.Options.PreambleTimeout);
+        }
+        else
+        {
+            WireframeLog.PreambleInvalid(logger, connection.Id.Value, failure.Message);
+        }
+
+        connection.Application.Metrics.Error(timeout ? ErrorTypes.PreambleTimeout : ErrorTypes.PreambleInvalid);
+        if (_onFailure is not null)
+        {
+            try
+            {
+                await _onFailure(connection, failure).ConfigureAwait(false);
+                await connection.Writer.FlushAsync().ConfigureAwait(false);
+            }
+            catch (Exception ex) when (!TransportErrors.IsTransportError(ex))
+            {
+                return connection.HookFailed("preamble failure", ex);
+            }
+        }
+
+        return new DisconnectInfo(timeout ? DisconnectReason.PreambleTimeout : DisconnectReason.PreambleInvalid, Detail: failure.Message);
+    }
+}

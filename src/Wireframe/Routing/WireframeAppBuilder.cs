@@ -1,0 +1,323 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Wireframe.Connections;
+using Wireframe.Framing;
+using Wireframe.Messages;
+using Wireframe.Preamble;
+using Wireframe.Serialization;
+
+namespace Wireframe.Routing;
+
+/// <summary>
+/// Describes a protocol application: its codec, routes, middleware, hooks and options. Nothing is
+/// bound until <see cref="Build"/>, which checks the whole description at once and fails with a
+/// clear error (duplicate ids, missing serializers or extractors, invalid options).
+/// </summary>
+/// <typeparam name="TFrame">The frame type of the codec.</typeparam>
+public sealed class WireframeAppBuilder<TFrame>
+{
+    private readonly List<(uint Id, Func<BuildContext, RouteHandler<TFrame>> Bind, string Description)> _routes = [];
+    private readonly List<Func<RequestDelegate<TFrame>, RequestDelegate<TFrame>>> _middleware = [];
+    private readonly List<IMessageSerializer> _serializers = [];
+    private readonly Dictionary<Type, object> _extractors = [];
+    private readonly Dictionary<Type, uint> _messageIds = [];
+    private PreambleStage<TFrame>? _preamble;
+
+    internal WireframeAppBuilder(IFrameCodec<TFrame> codec, IEnvelopeFormat<TFrame> format)
+    {
+        Codec = codec ?? throw new ArgumentNullException(nameof(codec));
+        Format = format ?? throw new ArgumentNullException(nameof(format));
+    }
+
+    /// <summary>Gets the codec.</summary>
+    public IFrameCodec<TFrame> Codec { get; }
+
+    /// <summary>Gets the envelope format that locates message ids, correlation ids and payloads in frames.</summary>
+    public IEnvelopeFormat<TFrame> Format { get; }
+
+    /// <summary>Gets the options; change them before <see cref="Build"/>.</summary>
+    public WireframeOptions Options { get; } = new();
+
+    internal Func<WireframeConnection<TFrame>, ValueTask>? ConnectedHook { get; private set; }
+
+    internal Func<WireframeConnection<TFrame>, DisconnectInfo, ValueTask>? DisconnectedHook { get; private set; }
+
+    internal Func<WireframeConnection<TFrame>, ValueTask>? ShutdownHook { get; private set; }
+
+    internal Func<RequestContext<TFrame>, ValueTask>? UnknownMessageHook { get; private set; }
+
+    internal Func<RequestContext<TFrame>, Exception, ValueTask>? RequestErrorHook { get; private set; }
+
+    /// <summary>Changes the options.</summary>
+    /// <param name="configure">Receives the options.</param>
+    /// <returns>This builder.</returns>
+    public WireframeAppBuilder<TFrame> Configure(Action<WireframeOptions> configure)
+    {
+        ArgumentNullException.ThrowIfNull(configure);
+        configure(Options);
+        return this;
+    }
+
+    /// <summary>Routes a message id to a handler that returns a response (or <see langword="null"/> for none).</summary>
+    /// <typeparam name="TRequest">The request type: the frame type itself, or a type a serializer reads from the payload.</typeparam>
+    /// <typeparam name="TResponse">The response type: the frame type itself, or a type a serializer writes.</typeparam>
+    /// <param name="messageId">The request's message id.</param>
+    /// <param name="handler">The handler.</param>
+    /// <returns>This builder.</returns>
+    public WireframeAppBuilder<TFrame> Route<TRequest, TResponse>(uint messageId, Func<TRequest, RequestContext, ValueTask<TResponse>> handler)
+    {
+        ArgumentNullException.ThrowIfNull(handler);
+        _routes.Add((messageId, ctx => new MessageRoute<TFrame, TRequest, TResponse>(ctx.Reader<TRequest>(), ctx.Sender<TResponse>(), handler), Describe<TRequest, TResponse>()));
+        return this;
+    }
+
+    /// <summary>Routes a message id to a synchronous handler that returns a response (or <see langword="null"/>).</summary>
+    /// <typeparam name="TRequest">The request type.</typeparam>
+    /// <typeparam name="TResponse">The response type.</typeparam>
+    /// <param name="messageId">The request's message id.</param>
+    /// <param name="handler">The handler.</param>
+    /// <returns>This builder.</returns>
+    public WireframeAppBuilder<TFrame> Route<TRequest, TResponse>(uint messageId, Func<TRequest, RequestContext, TResponse> handler)
+    {
+        ArgumentNullException.ThrowIfNull(handler);
+        return Route<TRequest, TResponse>(messageId, (request, context) => new ValueTask<TResponse>(handler(request, context)));
+    }
+
+    /// <summary>Routes a message id to a handler that sends no response.</summary>
+    /// <typeparam name="TRequest">The request type.</typeparam>
+    /// <param name="messageId">The request's message id.</param>
+    /// <param name="handler">The handler.</param>
+    /// <returns>This builder.</returns>
+    public WireframeAppBuilder<TFrame> Route<TRequest>(uint messageId, Func<TRequest, RequestContext, ValueTask> handler)
+    {
+        ArgumentNullException.ThrowIfNull(handler);
+        return Route<TRequest, NoResponse?>(messageId, (request, context) => NoReplyAsync(handler(request, context)));
+    }
+
+    /// <summary>Routes a message id to a handler that also takes a parameter from a registered extractor.</summary>
+    /// <typeparam name="TRequest">The request type.</typeparam>
+    /// <typeparam name="TArg">The extracted parameter type; see <see cref="AddExtractor{T}(IRequestExtractor{T})"/>.</typeparam>
+    /// <typeparam name="TResponse">The response type.</typeparam>
+    /// <param name="messageId">The request's message id.</param>
+    /// <param name="handler">The handler.</param>
+    /// <returns>This builder.</returns>
+    public WireframeAppBuilder<TFrame> Route<TRequest, TArg, TResponse>(uint messageId, Func<TRequest, TArg, RequestContext, ValueTask<TResponse>> handler)
+    {
+        ArgumentNullException.ThrowIfNull(handler);
+        _routes.Add((messageId, ctx => new ExtractingMessageRoute<TFrame, TRequest, TArg, TResponse>(ctx.Reader<TRequest>(), ctx.Extractor<TArg>(messageId), ctx.Sender<TResponse>(), handler), Describe<TRequest, TResponse>()));
+        return this;
+    }
+
+    /// <summary>Declares the message id that responses of type <typeparamref name="T"/> carry. Without it, a response carries its request's message id.</summary>
+    /// <typeparam name="T">The response message type.</typeparam>
+    /// <param name="messageId">Its message id.</param>
+    /// <returns>This builder.</returns>
+    public WireframeAppBuilder<TFrame> MapMessageId<T>(uint messageId)
+    {
+        _messageIds[typeof(T)] = messageId;
+        return this;
+    }
+
+    /// <summary>Adds a serializer, consulted after the built-in binary-message and raw-bytes serializers.</summary>
+    /// <param name="serializer">The serializer.</param>
+    /// <returns>This builder.</returns>
+    public WireframeAppBuilder<TFrame> UseSerializer(IMessageSerializer serializer)
+    {
+        ArgumentNullException.ThrowIfNull(serializer);
+        _serializers.Add(serializer);
+        return this;
+    }
+
+    /// <summary>Serializes messages that no built-in serializer handles as JSON.</summary>
+    /// <param name="options">The JSON options; <see langword="null"/> for the defaults.</param>
+    /// <returns>This builder.</returns>
+    public WireframeAppBuilder<TFrame> UseJson(JsonSerializerOptions? options = null) => UseSerializer(new JsonMessageSerializer(options));
+
+    /// <summary>Serializes messages as JSON with a source-generated context (no reflection, trimming-safe).</summary>
+    /// <param name="context">The context; it must include every JSON message type.</param>
+    /// <returns>This builder.</returns>
+    public WireframeAppBuilder<TFrame> UseJson(JsonSerializerContext context) => UseSerializer(new JsonMessageSerializer(context));
+
+    /// <summary>Registers the source of handler parameters of type <typeparamref name="T"/>.</summary>
+    /// <typeparam name="T">The parameter type.</typeparam>
+    /// <param name="extractor">The extractor.</param>
+    /// <returns>This builder.</returns>
+    public WireframeAppBuilder<TFrame> AddExtractor<T>(IRequestExtractor<T> extractor)
+    {
+        ArgumentNullException.ThrowIfNull(extractor);
+        _extractors[typeof(T)] = extractor;
+        return this;
+    }
+
+    /// <summary>Registers a delegate as the source of handler parameters of type <typeparamref name="T"/>.</summary>
+    /// <typeparam name="T">The parameter type.</typeparam>
+    /// <param name="extract">Produces the parameter from a request.</param>
+    /// <returns>This builder.</returns>
+    public WireframeAppBuilder<TFrame> AddExtractor<T>(Func<RequestContext, ValueTask<T>> extract) =>
+        AddExtractor(new DelegateExtractor<T>(extract ?? throw new ArgumentNullException(nameof(extract))));
+
+    /// <summary>
+    /// Adds middleware around every handler. The first added is the outermost: it sees the request
+    /// first and finishes last.
+    /// </summary>
+    /// <param name="middleware">Receives the request and the rest of the pipeline.</param>
+    /// <returns>This builder.</returns>
+    public WireframeAppBuilder<TFrame> Use(Func<RequestContext<TFrame>, RequestDelegate<TFrame>, ValueTask> middleware)
+    {
+        ArgumentNullException.ThrowIfNull(middleware);
+        return Use(next => context => middleware(context, next));
+    }
+
+    /// <summary>Adds middleware as a factory that wraps the rest of the pipeline once, at build time.</summary>
+    /// <param name="middleware">Wraps the next step.</param>
+    /// <returns>This builder.</returns>
+    public WireframeAppBuilder<TFrame> Use(Func<RequestDelegate<TFrame>, RequestDelegate<TFrame>> middleware)
+    {
+        ArgumentNullException.ThrowIfNull(middleware);
+        _middleware.Add(middleware);
+        return this;
+    }
+
+    /// <summary>
+    /// Reads a typed preamble before framing starts, within <see cref="WireframeOptions.PreambleTimeout"/>
+    /// and <see cref="WireframeOptions.MaxPreambleLength"/>.
+    /// </summary>
+    /// <typeparam name="TPreamble">The preamble type.</typeparam>
+    /// <param name="reader">Parses the preamble.</param>
+    /// <param name="onSuccess">Runs after a valid preamble; may send a reply.</param>
+    /// <param name="onFailure">Runs after an invalid, oversized, late or truncated preamble; may send an error before the connection closes.</param>
+    /// <returns>This builder.</returns>
+    public WireframeAppBuilder<TFrame> UsePreamble<TPreamble>(
+        IPreambleReader<TPreamble> reader,
+        Func<WireframeConnection<TFrame>, TPreamble, ValueTask>? onSuccess = null,
+        Func<WireframeConnection<TFrame>, PreambleFailure, ValueTask>? onFailure = null)
+    {
+        ArgumentNullException.ThrowIfNull(reader);
+        _preamble = new TypedPreambleStage<TFrame, TPreamble>(reader, onSuccess, onFailure);
+        return this;
+    }
+
+    /// <summary>
+    /// Runs when a connection is ready for frames (after the preamble, if any) and before anything is
+    /// read: set up per-connection state, or greet the peer first (the MySQL handshake pattern).
+    /// An exception closes the connection.
+    /// </summary>
+    /// <param name="hook">The hook.</param>
+    /// <returns>This builder.</returns>
+    public WireframeAppBuilder<TFrame> OnConnected(Func<WireframeConnection<TFrame>, ValueTask> hook)
+    {
+        ConnectedHook = hook ?? throw new ArgumentNullException(nameof(hook));
+        return this;
+    }
+
+    /// <summary>Runs once when a connection ends, whatever ended it, including errors and aborts.</summary>
+    /// <param name="hook">The hook.</param>
+    /// <returns>This builder.</returns>
+    public WireframeAppBuilder<TFrame> OnDisconnected(Func<WireframeConnection<TFrame>, DisconnectInfo, ValueTask> hook)
+    {
+        DisconnectedHook = hook ?? throw new ArgumentNullException(nameof(hook));
+        return this;
+    }
+
+    /// <summary>Runs on each connection when a graceful shutdown reaches it, after its current request: send a goodbye frame.</summary>
+    /// <param name="hook">The hook.</param>
+    /// <returns>This builder.</returns>
+    public WireframeAppBuilder<TFrame> OnShutdown(Func<WireframeConnection<TFrame>, ValueTask> hook)
+    {
+        ShutdownHook = hook ?? throw new ArgumentNullException(nameof(hook));
+        return this;
+    }
+
+    /// <summary>Handles frames whose message id has no route; sets <see cref="WireframeOptions.UnknownMessagePolicy"/> to <see cref="UnknownMessagePolicy.Reply"/>.</summary>
+    /// <param name="hook">May reply through <see cref="RequestContext{TFrame}.ReplyAsync{TMessage}"/>.</param>
+    /// <returns>This builder.</returns>
+    public WireframeAppBuilder<TFrame> OnUnknownMessage(Func<RequestContext<TFrame>, ValueTask> hook)
+    {
+        UnknownMessageHook = hook ?? throw new ArgumentNullException(nameof(hook));
+        Options.UnknownMessagePolicy = UnknownMessagePolicy.Reply;
+        return this;
+    }
+
+    /// <summary>
+    /// Answers a failed request (a <see cref="WireframeProtocolException"/>, an unreadable payload, or
+    /// any exception under <see cref="HandlerExceptionPolicy.FailRequest"/>), typically with an error frame.
+    /// </summary>
+    /// <param name="hook">May reply through <see cref="RequestContext{TFrame}.ReplyAsync{TMessage}"/>.</param>
+    /// <returns>This builder.</returns>
+    public WireframeAppBuilder<TFrame> OnRequestError(Func<RequestContext<TFrame>, Exception, ValueTask> hook)
+    {
+        RequestErrorHook = hook ?? throw new ArgumentNullException(nameof(hook));
+        return this;
+    }
+
+    /// <summary>Checks and binds everything: routes, serializers, extractors, middleware and options.</summary>
+    /// <param name="services">Supplies logging, metrics and time; <see langword="null"/> for none (no logs, private meters, system clock).</param>
+    /// <returns>The application, ready to serve connections.</returns>
+    /// <exception cref="InvalidOperationException">The description is inconsistent; the message lists every problem.</exception>
+    public WireframeApplication<TFrame> Build(IServiceProvider? services = null)
+    {
+        WireframeOptions options = Options.Clone();
+        options.Validate();
+        if (options.UnknownMessagePolicy == UnknownMessagePolicy.Reply && UnknownMessageHook is null)
+        {
+            throw new InvalidOperationException($"{nameof(WireframeOptions)}.{nameof(WireframeOptions.UnknownMessagePolicy)} is {nameof(UnknownMessagePolicy.Reply)}, but no hook was given: call {nameof(OnUnknownMessage)}.");
+        }
+
+        var context = new BuildContext(this, new MessageFormatters(_serializers));
+        var errors = new List<string>();
+        var routes = new Dictionary<uint, RouteHandler<TFrame>>();
+        var descriptions = new Dictionary<uint, string>();
+        foreach ((uint id, Func<BuildContext, RouteHandler<TFrame>> bind, string description) in _routes)
+        {
+            if (descriptions.TryGetValue(id, out string? existing))
+            {
+                errors.Add($"Message id {id} is routed twice: to ({existing}) and to ({description}).");
+                continue;
+            }
+
+            descriptions[id] = description;
+            try
+            {
+                routes[id] = bind(context);
+            }
+            catch (InvalidOperationException ex)
+            {
+                errors.Add($"Message id {id} ({description}): {ex.Message}");
+            }
+        }
+
+        if (errors.Count > 0)
+        {
+            throw new InvalidOperationException("The Wireframe application is not valid:" + Environment.NewLine + string.Join(Environment.NewLine, errors.Select(e => "  - " + e)));
+        }
+
+        var table = new RouteTable<TFrame>(routes);
+        return new WireframeApplication<TFrame>(this, options, table, _middleware, context.Formatters, services);
+    }
+
+    private static string Describe<TRequest, TResponse>() => $"{typeof(TRequest).Name} -> {typeof(TResponse).Name}";
+
+    private static async ValueTask<NoResponse?> NoReplyAsync(ValueTask pending)
+    {
+        await pending.ConfigureAwait(false);
+        return null;
+    }
+
+    /// <summary>Binds message types to formatters, ids and extractors while the application is built.</summary>
+    internal sealed class BuildContext(WireframeAppBuilder<TFrame> builder, MessageFormatters formatters)
+    {
+        public MessageFormatters Formatters => formatters;
+
+        public RequestReader<TFrame, T> Reader<T>() => new(builder.Format, formatters);
+
+        public ResponseSender<TFrame, T> Sender<T>() =>
+            new(formatters, builder._messageIds.TryGetValue(typeof(T), out uint id) ? id : null);
+
+        public IRequestExtractor<T> Extractor<T>(uint messageId) =>
+            builder._extractors.TryGetValue(typeof(T), out object? extractor)
+                ? (IRequestExtractor<T>)extractor
+                : throw new InvalidOperationException($"The handler for message {messageId} takes a {typeof(T).Name}, but no extractor for {typeof(T).Name} is registered: call AddExtractor<{typeof(T).Name}>.");
+    }
+
+    internal PreambleStage<TFrame>? PreambleStage => _preamble;
+}

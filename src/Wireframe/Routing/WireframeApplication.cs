@@ -1,0 +1,139 @@
+using System.Collections.Concurrent;
+using System.Diagnostics.Metrics;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Wireframe.Connections;
+using Wireframe.Diagnostics;
+using Wireframe.Framing;
+using Wireframe.Messages;
+using Wireframe.Preamble;
+using Wireframe.Serialization;
+
+namespace Wireframe.Routing;
+
+/// <summary>
+/// A built, immutable protocol application: codec, bound routes, middleware pipeline, hooks and
+/// options. One instance serves every connection of a server, on any transport.
+/// </summary>
+/// <typeparam name="TFrame">The frame type of the codec.</typeparam>
+public sealed class WireframeApplication<TFrame>
+{
+    private readonly RouteTable<TFrame> _routes;
+    private readonly MessageFormatters _formatters;
+    private readonly ConcurrentDictionary<Type, object> _formatterCache = new();
+
+    internal WireframeApplication(
+        WireframeAppBuilder<TFrame> builder,
+        WireframeOptions options,
+        RouteTable<TFrame> routes,
+        IReadOnlyList<Func<RequestDelegate<TFrame>, RequestDelegate<TFrame>>> middleware,
+        MessageFormatters formatters,
+        IServiceProvider? services)
+    {
+        Codec = builder.Codec;
+        Format = builder.Format;
+        Options = options;
+        _routes = routes;
+        _formatters = formatters;
+        ConnectedHook = builder.ConnectedHook;
+        DisconnectedHook = builder.DisconnectedHook;
+        ShutdownHook = builder.ShutdownHook;
+        UnknownMessageHook = builder.UnknownMessageHook;
+        RequestErrorHook = builder.RequestErrorHook;
+        PreambleStage = builder.PreambleStage;
+        Services = services ?? EmptyServiceProvider.Instance;
+        Logger = (Services.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance).CreateLogger(WireframeLog.Category);
+        Metrics = new WireframeMetrics(Services.GetService<IMeterFactory>() ?? new PrivateMeterFactory());
+        TimeProvider = Services.GetService<TimeProvider>() ?? TimeProvider.System;
+
+        RequestDelegate<TFrame> pipeline = DispatchAsync;
+        for (int i = middleware.Count - 1; i >= 0; i--)
+        {
+            pipeline = middleware[i](pipeline);
+        }
+
+        Pipeline = pipeline;
+    }
+
+    /// <summary>Gets the codec.</summary>
+    public IFrameCodec<TFrame> Codec { get; }
+
+    /// <summary>Gets the envelope format.</summary>
+    public IEnvelopeFormat<TFrame> Format { get; }
+
+    /// <summary>Gets the validated options (a snapshot taken at build time).</summary>
+    public WireframeOptions Options { get; }
+
+    /// <summary>Gets the services handlers see.</summary>
+    public IServiceProvider Services { get; }
+
+    /// <summary>Gets the clock every timeout uses.</summary>
+    public TimeProvider TimeProvider { get; }
+
+    /// <summary>Gets the application's metrics.</summary>
+    public WireframeMetrics Metrics { get; }
+
+    /// <summary>Gets the number of routes.</summary>
+    public int RouteCount => _routes.Count;
+
+    internal ILogger Logger { get; }
+
+    internal RequestDelegate<TFrame> Pipeline { get; }
+
+    internal PreambleStage<TFrame>? PreambleStage { get; }
+
+    internal Func<WireframeConnection<TFrame>, ValueTask>? ConnectedHook { get; }
+
+    internal Func<WireframeConnection<TFrame>, DisconnectInfo, ValueTask>? DisconnectedHook { get; }
+
+    internal Func<WireframeConnection<TFrame>, ValueTask>? ShutdownHook { get; }
+
+    internal Func<RequestContext<TFrame>, ValueTask>? UnknownMessageHook { get; }
+
+    internal Func<RequestContext<TFrame>, Exception, ValueTask>? RequestErrorHook { get; }
+
+    /// <summary>Gets the formatter the application uses for <typeparamref name="T"/> (cached after the first call).</summary>
+    /// <typeparam name="T">The message type.</typeparam>
+    /// <returns>The formatter.</returns>
+    public IMessageFormatter<T> GetFormatter<T>() =>
+        (IMessageFormatter<T>)_formatterCache.GetOrAdd(typeof(T), static (_, formatters) => formatters.Get<T>(), _formatters);
+
+    private ValueTask DispatchAsync(RequestContext<TFrame> context)
+    {
+        RouteHandler<TFrame>? route = _routes.Find(context.MessageId);
+        return route is not null ? route.InvokeAsync(context) : context.TypedConnection.OnUnknownMessageAsync(context);
+    }
+
+    private sealed class EmptyServiceProvider : IServiceProvider
+    {
+        public static readonly EmptyServiceProvider Instance = new();
+
+        public object? GetService(Type serviceType) => null;
+    }
+
+    private sealed class PrivateMeterFactory : IMeterFactory
+    {
+        private readonly List<Meter> _meters = [];
+
+        public Meter Create(MeterOptions options)
+        {
+            var meter = new Meter(options);
+            lock (_meters)
+            {
+                _meters.Add(meter);
+            }
+
+            return meter;
+        }
+
+        public void Dispose()
+        {
+            lock (_meters)
+            {
+                _meters.ForEach(m => m.Dispose());
+                _meters.Clear();
+            }
+        }
+    }
+}

@@ -1,0 +1,98 @@
+using Wireframe.Framing;
+using Wireframe.Routing;
+
+namespace Wireframe;
+
+/// <summary>
+/// Limits, timeouts and policies of a Wireframe server. Every limit a peer can push against has a
+/// safe default, and every disconnect it causes is logged with the name of the option.
+/// </summary>
+public sealed class WireframeOptions
+{
+    /// <summary>Gets or sets the maximum number of open connections; more are closed on arrival, logged and counted. Default 10,000.</summary>
+    public int MaxConcurrentConnections { get; set; } = 10_000;
+
+    /// <summary>
+    /// Gets or sets how many requests of one connection may be handled at once. The default, 1,
+    /// handles a connection's requests one after another in arrival order and sends responses in
+    /// that order. Above 1, requests run concurrently and responses leave as handlers finish, so
+    /// clients must match them by correlation id.
+    /// </summary>
+    public int MaxConcurrentRequestsPerConnection { get; set; } = 1;
+
+    /// <summary>Gets or sets what happens to a frame that declares a length above the codec's maximum. Default <see cref="FrameErrorAction.Disconnect"/>.</summary>
+    public FrameErrorAction OversizedFrameAction { get; set; } = FrameErrorAction.Disconnect;
+
+    /// <summary>Gets or sets what happens to a malformed frame. Default <see cref="FrameErrorAction.DropFrame"/>.</summary>
+    public FrameErrorAction MalformedFrameAction { get; set; } = FrameErrorAction.DropFrame;
+
+    /// <summary>Gets or sets how many bad frames in a row close the connection even when they are being dropped. Default 3.</summary>
+    public int MaxConsecutiveFrameErrors { get; set; } = 3;
+
+    /// <summary>Gets or sets what happens to a frame whose message id has no route. Default <see cref="UnknownMessagePolicy.Ignore"/>.</summary>
+    public UnknownMessagePolicy UnknownMessagePolicy { get; set; } = UnknownMessagePolicy.Ignore;
+
+    /// <summary>Gets or sets what an unexpected handler exception ends. Default <see cref="HandlerExceptionPolicy.CloseConnection"/>.</summary>
+    public HandlerExceptionPolicy HandlerExceptionPolicy { get; set; } = HandlerExceptionPolicy.CloseConnection;
+
+    /// <summary>Gets or sets how long a peer has to send its preamble. Default 5 seconds.</summary>
+    public TimeSpan PreambleTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Gets or sets the largest preamble accepted, in bytes. Default 1 KiB.</summary>
+    public int MaxPreambleLength { get; set; } = 1024;
+
+    /// <summary>
+    /// Gets or sets how long a graceful shutdown waits for each connection to finish its current
+    /// request and say goodbye before aborting it. Default 10 seconds. Idle connections close at once.
+    /// </summary>
+    public TimeSpan ShutdownDrainTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// Gets or sets how many response bytes may accumulate before the writer flushes in the middle of
+    /// a batch (it always flushes at the end of one). Default 64 KiB.
+    /// </summary>
+    public int MaxUnflushedBytes { get; set; } = 64 * 1024;
+
+    /// <summary>
+    /// Gets or sets the number of unread input bytes at which the transport stops reading from the
+    /// socket (Kestrel's <c>MaxRequestBufferSize</c>); <see langword="null"/> keeps Kestrel's 1 MiB.
+    /// Applied by the standalone server.
+    /// </summary>
+    public long? InputBufferPauseThreshold { get; set; }
+
+    /// <summary>
+    /// Gets or sets the number of unsent output bytes at which a flush waits for the peer to read
+    /// (Kestrel's <c>MaxResponseBufferSize</c>); <see langword="null"/> keeps Kestrel's 64 KiB.
+    /// Applied by the standalone server.
+    /// </summary>
+    public long? OutputBufferPauseThreshold { get; set; }
+
+    /// <summary>Throws when an option is out of range, naming it.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">An option is out of range.</exception>
+    public void Validate()
+    {
+        Require(MaxConcurrentConnections > 0, nameof(MaxConcurrentConnections), MaxConcurrentConnections, "must be positive");
+        Require(MaxConcurrentRequestsPerConnection > 0, nameof(MaxConcurrentRequestsPerConnection), MaxConcurrentRequestsPerConnection, "must be positive");
+        Require(MaxConsecutiveFrameErrors > 0, nameof(MaxConsecutiveFrameErrors), MaxConsecutiveFrameErrors, "must be positive");
+        Require(PreambleTimeout > TimeSpan.Zero, nameof(PreambleTimeout), PreambleTimeout, "must be positive");
+        Require(MaxPreambleLength > 0, nameof(MaxPreambleLength), MaxPreambleLength, "must be positive");
+        Require(ShutdownDrainTimeout >= TimeSpan.Zero, nameof(ShutdownDrainTimeout), ShutdownDrainTimeout, "must not be negative");
+        Require(MaxUnflushedBytes > 0, nameof(MaxUnflushedBytes), MaxUnflushedBytes, "must be positive");
+        Require(InputBufferPauseThreshold is null or > 0, nameof(InputBufferPauseThreshold), InputBufferPauseThreshold, "must be positive");
+        Require(OutputBufferPauseThreshold is null or > 0, nameof(OutputBufferPauseThreshold), OutputBufferPauseThreshold, "must be positive");
+        Require(Enum.IsDefined(OversizedFrameAction), nameof(OversizedFrameAction), OversizedFrameAction, "is not a defined value");
+        Require(Enum.IsDefined(MalformedFrameAction), nameof(MalformedFrameAction), MalformedFrameAction, "is not a defined value");
+        Require(Enum.IsDefined(UnknownMessagePolicy), nameof(UnknownMessagePolicy), UnknownMessagePolicy, "is not a defined value");
+        Require(Enum.IsDefined(HandlerExceptionPolicy), nameof(HandlerExceptionPolicy), HandlerExceptionPolicy, "is not a defined value");
+    }
+
+    internal WireframeOptions Clone() => (WireframeOptions)MemberwiseClone();
+
+    private static void Require(bool condition, string name, object? value, string rule)
+    {
+        if (!condition)
+        {
+            throw new ArgumentOutOfRangeException(name, value, $"{nameof(WireframeOptions)}.{name} {rule}.");
+        }
+    }
+}
