@@ -1,0 +1,2 @@
+// Placeholder entry point; the example's implementation lands in a follow-up commit.
+System.Console.WriteLine("Resp example");
