@@ -18,14 +18,16 @@ public sealed class WireframeServer : IAsyncDisposable
     private readonly WebApplication _host;
     private readonly IReadOnlyList<ListenOptions> _listeners;
     private readonly Func<CancellationToken, Task<bool>> _drain;
+    private readonly ILogger _logger;
     private int _started;
     private int _stopped;
 
-    internal WireframeServer(WebApplication host, IReadOnlyList<ListenOptions> listeners, Func<CancellationToken, Task<bool>> drain)
+    internal WireframeServer(WebApplication host, IReadOnlyList<ListenOptions> listeners, Func<CancellationToken, Task<bool>> drain, ILogger logger)
     {
         _host = host;
         _listeners = listeners;
         _drain = drain;
+        _logger = logger;
     }
 
     /// <summary>Gets the bound endpoints, with the real port where port 0 was asked for. Valid after <see cref="StartAsync"/>.</summary>
@@ -48,6 +50,10 @@ public sealed class WireframeServer : IAsyncDisposable
         if (Interlocked.Exchange(ref _started, 1) == 0)
         {
             await _host.StartAsync(cancellationToken).ConfigureAwait(false);
+            foreach (EndPoint endPoint in EndPoints)
+            {
+                Diagnostics.WireframeLog.Listening(_logger, endPoint.ToString() ?? "?");
+            }
         }
     }
 
@@ -59,7 +65,8 @@ public sealed class WireframeServer : IAsyncDisposable
     /// <returns>A task that completes when the server has stopped.</returns>
     public async Task RunAsync(CancellationToken cancellationToken = default)
     {
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        // The host's own lifetime may also be told to stop (its console lifetime handles signals too).
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _host.Lifetime.ApplicationStopping);
         using PosixSignalRegistration sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
         using PosixSignalRegistration sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
         await StartAsync(cancellationToken).ConfigureAwait(false);

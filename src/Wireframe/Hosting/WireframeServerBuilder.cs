@@ -110,7 +110,9 @@ public sealed class WireframeServerBuilder<TFrame>
         }
 
         builder.Services.AddSingleton(provider => _application.Build(provider));
-        builder.Services.AddSingleton(provider => new WireframeConnectionHandler<TFrame>(provider.GetRequiredService<WireframeApplication<TFrame>>()));
+        builder.Services.AddSingleton(provider => new WireframeConnectionHandler<TFrame>(
+            provider.GetRequiredService<WireframeApplication<TFrame>>(),
+            provider.GetRequiredService<Microsoft.Extensions.Hosting.IHostApplicationLifetime>()));
         var bound = new List<ListenOptions>();
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
@@ -125,7 +127,7 @@ public sealed class WireframeServerBuilder<TFrame>
 
         // Build the application now so an invalid description fails here, not on the first connection.
         var handler = host.Services.GetRequiredService<WireframeConnectionHandler<TFrame>>();
-        return new WireframeServer(host, bound, handler.ShutdownAsync);
+        return new WireframeServer(host, bound, handler.ShutdownAsync, handler.Application.Logger);
     }
 
     private static void Bind(ListenOptions listen, Action<ListenOptions>? configure, List<ListenOptions> bound)
