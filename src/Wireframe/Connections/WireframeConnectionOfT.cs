@@ -300,6 +300,10 @@ public sealed partial class WireframeConnection<TFrame> : WireframeConnection
         {
             await FailRequestAsync(context, ex).ConfigureAwait(false);
         }
+        finally
+        {
+            context.Finish();
+        }
     }
 
     /// <summary>Classifies a failed request and applies the policy; only the connection can be harmed, never the server.</summary>

@@ -39,6 +39,18 @@ public sealed class RequestContext<TFrame> : RequestContext
     public ValueTask<bool> ReplyAsync<TMessage>(uint messageId, TMessage message, CancellationToken cancellationToken = default) =>
         _connection.Writer.WriteMessageAsync(messageId, CorrelationId, message, _connection.Application.GetFormatter<TMessage>(), cancellationToken);
 
+    /// <summary>
+    /// Sends a message as part of this request's response, with the message id mapped to its type
+    /// (<see cref="WireframeAppBuilder{TFrame}.MapMessageId{T}"/>) or else the request's, carrying the
+    /// request's correlation id.
+    /// </summary>
+    /// <typeparam name="TMessage">The message type.</typeparam>
+    /// <param name="message">The message.</param>
+    /// <param name="cancellationToken">Cancels waiting for the writer.</param>
+    /// <returns><see langword="false"/> when the connection is closed.</returns>
+    public ValueTask<bool> ReplyAsync<TMessage>(TMessage message, CancellationToken cancellationToken = default) =>
+        ReplyAsync(_connection.Application.GetMessageId<TMessage>() ?? MessageId, message, cancellationToken);
+
     /// <summary>Sends a frame as part of this request's response, as it is.</summary>
     /// <param name="frame">The frame.</param>
     /// <param name="cancellationToken">Cancels waiting for the writer.</param>

@@ -229,7 +229,7 @@ public sealed class WireframeAppBuilder<TFrame>
     }
 
     /// <summary>Handles frames whose message id has no route; sets <see cref="WireframeOptions.UnknownMessagePolicy"/> to <see cref="UnknownMessagePolicy.Reply"/>.</summary>
-    /// <param name="hook">May reply through <see cref="RequestContext{TFrame}.ReplyAsync{TMessage}"/>.</param>
+    /// <param name="hook">May reply through <c>ctx.ReplyAsync(message)</c>.</param>
     /// <returns>This builder.</returns>
     public WireframeAppBuilder<TFrame> OnUnknownMessage(Func<RequestContext<TFrame>, ValueTask> hook)
     {
@@ -242,7 +242,7 @@ public sealed class WireframeAppBuilder<TFrame>
     /// Answers a failed request (a <see cref="WireframeProtocolException"/>, an unreadable payload, or
     /// any exception under <see cref="HandlerExceptionPolicy.FailRequest"/>), typically with an error frame.
     /// </summary>
-    /// <param name="hook">May reply through <see cref="RequestContext{TFrame}.ReplyAsync{TMessage}"/>.</param>
+    /// <param name="hook">May reply through <c>ctx.ReplyAsync(message)</c>.</param>
     /// <returns>This builder.</returns>
     public WireframeAppBuilder<TFrame> OnRequestError(Func<RequestContext<TFrame>, Exception, ValueTask> hook)
     {
@@ -292,7 +292,7 @@ public sealed class WireframeAppBuilder<TFrame>
         }
 
         var table = new RouteTable<TFrame>(routes);
-        return new WireframeApplication<TFrame>(this, options, table, _middleware, context.Formatters, services);
+        return new WireframeApplication<TFrame>(this, options, table, _middleware, context.Formatters, _messageIds, services);
     }
 
     private static string Describe<TRequest, TResponse>() => $"{typeof(TRequest).Name} -> {typeof(TResponse).Name}";

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Collections.Frozen;
 using System.Diagnostics.Metrics;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -22,6 +23,7 @@ public sealed class WireframeApplication<TFrame>
     private readonly RouteTable<TFrame> _routes;
     private readonly MessageFormatters _formatters;
     private readonly ConcurrentDictionary<Type, object> _formatterCache = new();
+    private readonly FrozenDictionary<Type, uint> _messageIds;
 
     internal WireframeApplication(
         WireframeAppBuilder<TFrame> builder,
@@ -29,6 +31,7 @@ public sealed class WireframeApplication<TFrame>
         RouteTable<TFrame> routes,
         IReadOnlyList<Func<RequestDelegate<TFrame>, RequestDelegate<TFrame>>> middleware,
         MessageFormatters formatters,
+        IReadOnlyDictionary<Type, uint> messageIds,
         IServiceProvider? services)
     {
         Codec = builder.Codec;
@@ -36,6 +39,7 @@ public sealed class WireframeApplication<TFrame>
         Options = options;
         _routes = routes;
         _formatters = formatters;
+        _messageIds = messageIds.ToFrozenDictionary();
         ConnectedHook = builder.ConnectedHook;
         DisconnectedHook = builder.DisconnectedHook;
         ShutdownHook = builder.ShutdownHook;
@@ -98,6 +102,11 @@ public sealed class WireframeApplication<TFrame>
     /// <returns>The formatter.</returns>
     public IMessageFormatter<T> GetFormatter<T>() =>
         (IMessageFormatter<T>)_formatterCache.GetOrAdd(typeof(T), static (_, formatters) => formatters.Get<T>(), _formatters);
+
+    /// <summary>Gets the message id mapped to <typeparamref name="T"/> with <see cref="WireframeAppBuilder{TFrame}.MapMessageId{T}"/>.</summary>
+    /// <typeparam name="T">The message type.</typeparam>
+    /// <returns>The id, or <see langword="null"/> when the type is not mapped.</returns>
+    public uint? GetMessageId<T>() => _messageIds.TryGetValue(typeof(T), out uint id) ? id : null;
 
     private ValueTask DispatchAsync(RequestContext<TFrame> context)
     {
