@@ -42,7 +42,19 @@ public static class WireframeServiceCollectionExtensions
         // Wireframe's drain deadline so connections get their goodbye and a reason in the log.
         services.AddOptions<HostOptions>().PostConfigure<IOptions<WireframeOptions>>((host, wireframe) =>
         {
-            TimeSpan needed = wireframe.Value.ShutdownDrainTimeout + TimeSpan.FromSeconds(5);
+            WireframeOptions options;
+            try
+            {
+                options = wireframe.Value;
+            }
+            catch (OptionsValidationException)
+            {
+                // The host resolves HostOptions while it is being built; invalid options must fail its
+                // start (ValidateOnStart) with this same error, not Build().
+                return;
+            }
+
+            TimeSpan needed = options.ShutdownDrainTimeout + TimeSpan.FromSeconds(5);
             if (host.ShutdownTimeout < needed)
             {
                 host.ShutdownTimeout = needed;

@@ -24,6 +24,13 @@ public sealed class FrameSocket : IAsyncDisposable
         return new FrameSocket(socket);
     }
 
+    public static async Task<FrameSocket> ConnectUnixAsync(string path)
+    {
+        var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        await socket.ConnectAsync(new UnixDomainSocketEndPoint(path));
+        return new FrameSocket(socket);
+    }
+
     public static byte[] Envelope(uint messageId, ReadOnlySpan<byte> payload, ulong? correlationId = null)
     {
         int header = correlationId.HasValue ? 13 : 5;
