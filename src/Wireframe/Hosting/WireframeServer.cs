@@ -90,7 +90,7 @@ public sealed class WireframeServer : IAsyncDisposable
 
     /// <summary>
     /// Stops gracefully: stops accepting, tells every connection to finish and say goodbye, waits up
-    /// to <see cref="WireframeOptions.ShutdownDrainTimeout"/>, aborts what remains, and unbinds.
+    /// to <see cref="WireframeOptions.ShutdownDrainTimeout"/>, and aborts what remains.
     /// </summary>
     /// <param name="cancellationToken">Stops waiting for the drain.</param>
     /// <returns>A task that completes when the server has stopped.</returns>
@@ -101,8 +101,11 @@ public sealed class WireframeServer : IAsyncDisposable
             return;
         }
 
-        await _drain(cancellationToken).ConfigureAwait(false);
+        // Stopping the host fires ApplicationStopping, which starts the drain on every connection;
+        // Kestrel meanwhile unbinds (no new connections) and waits for the connections to end, which
+        // the drain deadline guarantees (HostOptions.ShutdownTimeout is just past it).
         await _host.StopAsync(cancellationToken).ConfigureAwait(false);
+        await _drain(cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc />

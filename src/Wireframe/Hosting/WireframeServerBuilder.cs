@@ -101,7 +101,7 @@ public sealed class WireframeServerBuilder<TFrame>
                 sockets.MaxWriteBufferSize = output;
             }
         });
-        builder.Services.Configure<Microsoft.Extensions.Hosting.HostOptions>(host => host.ShutdownTimeout = options.ShutdownDrainTimeout + TimeSpan.FromSeconds(5));
+        builder.Services.Configure<Microsoft.Extensions.Hosting.HostOptions>(host => host.ShutdownTimeout = options.ShutdownDrainTimeout + TimeSpan.FromSeconds(2));
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddMetrics();
         foreach (Action<IServiceCollection> configure in _services)
