@@ -1,0 +1,23 @@
+namespace Wireframe.Benchmarks;
+
+/// <summary>What serves the in-memory connection in a dispatch benchmark.</summary>
+public enum Scenario
+{
+    /// <summary>The hand-written Kestrel-style echo loop: the harness's own cost.</summary>
+    HandWrittenEcho,
+
+    /// <summary><c>EchoApp.CreateRouted()</c>: envelopes with correlation ids, routed by message id.</summary>
+    RoutedEcho,
+
+    /// <summary>
+    /// The routed echo with <c>MaxConcurrentRequestsPerConnection = 16</c>: each request gets its own
+    /// context and a copy of its frame, so this mode allocates per frame by design.
+    /// </summary>
+    RoutedEchoConcurrent,
+
+    /// <summary><c>EchoApp.CreateRaw()</c>: bare length-prefixed frames, one route.</summary>
+    RawEcho,
+
+    /// <summary><see cref="PingPongApp"/>: typed request and response through the binary-message serializer.</summary>
+    TypedPingPong,
+}
