@@ -16,13 +16,13 @@ namespace Wireframe.Connections;
 /// <remarks>
 /// The uncontended path takes the gate without waiting, encodes straight into the transport's
 /// buffer and returns a completed <see cref="ValueTask"/>: no allocation, no thread hop.
-/// A contended writer waits for the gate; callers keep the frame's memory valid until the returned
-/// task completes.
+/// A contended writer waits for the gate (first come, first served); callers keep the frame's
+/// memory valid until the returned task completes. Cancellation applies before the gate is entered
+/// and to the flush.
 /// </remarks>
-[System.Diagnostics.CodeAnalysis.SuppressMessage("Reliability", "CA1001", Justification = "The gate never allocates a wait handle, so it holds nothing to dispose.")]
 internal sealed class ConnectionWriter<TFrame>
 {
-    private readonly SemaphoreSlim _gate = new(1, 1);
+    private readonly WriterGate _gate = new();
     private readonly PipeWriter _output;
     private readonly IFrameCodec<TFrame> _codec;
     private readonly IEnvelopeFormat<TFrame> _format;
@@ -47,14 +47,14 @@ internal sealed class ConnectionWriter<TFrame>
     /// <summary>Encodes a frame into the batch. Returns <see langword="false"/> when the connection is closed.</summary>
     public ValueTask<bool> WriteAsync(TFrame frame, CancellationToken cancellationToken = default)
     {
-        if (!_gate.Wait(0, CancellationToken.None))
+        if (!_gate.TryEnter())
         {
             return WriteContendedAsync(frame, cancellationToken);
         }
 
         if (_completed)
         {
-            _gate.Release();
+            _gate.Exit();
             return new ValueTask<bool>(false);
         }
 
@@ -64,24 +64,29 @@ internal sealed class ConnectionWriter<TFrame>
         }
         catch
         {
-            _gate.Release();
+            _gate.Exit();
             throw;
         }
 
-        return ReleaseOrFlushAsync();
+        return ReleaseOrFlushAsync(cancellationToken);
     }
 
     /// <summary>Serializes a message, wraps it in a frame and encodes it into the batch.</summary>
     public ValueTask<bool> WriteMessageAsync<T>(uint messageId, ulong? correlationId, T message, IMessageFormatter<T> formatter, CancellationToken cancellationToken = default)
     {
-        if (!_gate.Wait(0, CancellationToken.None))
+        if (formatter is IPayloadPassthrough<T> passthrough)
+        {
+            return WriteAsync(_format.CreateFrame(messageId, correlationId, passthrough.AsPayload(message)), cancellationToken);
+        }
+
+        if (!_gate.TryEnter())
         {
             return WriteMessageContendedAsync(messageId, correlationId, message, formatter, cancellationToken);
         }
 
         if (_completed)
         {
-            _gate.Release();
+            _gate.Exit();
             return new ValueTask<bool>(false);
         }
 
@@ -95,7 +100,7 @@ internal sealed class ConnectionWriter<TFrame>
         }
         catch
         {
-            _gate.Release();
+            _gate.Exit();
             throw;
         }
         finally
@@ -103,28 +108,29 @@ internal sealed class ConnectionWriter<TFrame>
             PooledBufferWriter.ReturnScratch(scratch);
         }
 
-        return ReleaseOrFlushAsync();
+        return ReleaseOrFlushAsync(cancellationToken);
     }
 
     /// <summary>Writes bytes that bypass the codec, for preamble replies and other pre-framing traffic.</summary>
     public async ValueTask<bool> WriteRawAsync(ReadOnlyMemory<byte> bytes, CancellationToken cancellationToken = default)
     {
-        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        cancellationToken.ThrowIfCancellationRequested();
+        await _gate.EnterAsync().ConfigureAwait(false);
         if (_completed)
         {
-            _gate.Release();
+            _gate.Exit();
             return false;
         }
 
         _output.Write(bytes.Span);
         _hasUnflushedBytes = true;
-        return await ReleaseOrFlushAsync().ConfigureAwait(false);
+        return await ReleaseOrFlushAsync(cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Flushes the batch, waiting while the peer is slower than the server.</summary>
     public ValueTask<bool> FlushAsync(CancellationToken cancellationToken = default)
     {
-        if (!_gate.Wait(0, CancellationToken.None))
+        if (!_gate.TryEnter())
         {
             return FlushContendedAsync(cancellationToken);
         }
@@ -132,17 +138,17 @@ internal sealed class ConnectionWriter<TFrame>
         if (!_hasUnflushedBytes || _completed)
         {
             bool open = !_completed;
-            _gate.Release();
+            _gate.Exit();
             return new ValueTask<bool>(open);
         }
 
-        return FlushHeldAsync();
+        return FlushHeldAsync(cancellationToken);
     }
 
     /// <summary>Flushes what is buffered and completes the output. Later writes return <see langword="false"/>.</summary>
     public async ValueTask CompleteAsync(Exception? error = null)
     {
-        await _gate.WaitAsync().ConfigureAwait(false);
+        await _gate.EnterAsync().ConfigureAwait(false);
         try
         {
             if (_completed)
@@ -170,7 +176,7 @@ internal sealed class ConnectionWriter<TFrame>
         }
         finally
         {
-            _gate.Release();
+            _gate.Exit();
         }
     }
 
@@ -188,40 +194,41 @@ internal sealed class ConnectionWriter<TFrame>
         _hasUnflushedBytes = true;
     }
 
-    private ValueTask<bool> ReleaseOrFlushAsync()
+    private ValueTask<bool> ReleaseOrFlushAsync(CancellationToken cancellationToken)
     {
         if (!_output.CanGetUnflushedBytes || _output.UnflushedBytes < _maxUnflushedBytes)
         {
-            _gate.Release();
+            _gate.Exit();
             return new ValueTask<bool>(true);
         }
 
-        return FlushHeldAsync();
+        return FlushHeldAsync(cancellationToken);
     }
 
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<bool> FlushHeldAsync()
+    private async ValueTask<bool> FlushHeldAsync(CancellationToken cancellationToken)
     {
         try
         {
             _metrics.FramesSent(_unflushedFrames);
             _unflushedFrames = 0;
             _hasUnflushedBytes = false;
-            FlushResult result = await _output.FlushAsync().ConfigureAwait(false);
+            FlushResult result = await _output.FlushAsync(cancellationToken).ConfigureAwait(false);
             return !(result.IsCompleted || result.IsCanceled || _completed);
         }
         finally
         {
-            _gate.Release();
+            _gate.Exit();
         }
     }
 
     private async ValueTask<bool> WriteContendedAsync(TFrame frame, CancellationToken cancellationToken)
     {
-        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        cancellationToken.ThrowIfCancellationRequested();
+        await _gate.EnterAsync().ConfigureAwait(false);
         if (_completed)
         {
-            _gate.Release();
+            _gate.Exit();
             return false;
         }
 
@@ -231,11 +238,11 @@ internal sealed class ConnectionWriter<TFrame>
         }
         catch
         {
-            _gate.Release();
+            _gate.Exit();
             throw;
         }
 
-        return await ReleaseOrFlushAsync().ConfigureAwait(false);
+        return await ReleaseOrFlushAsync(cancellationToken).ConfigureAwait(false);
     }
 
     private async ValueTask<bool> WriteMessageContendedAsync<T>(uint messageId, ulong? correlationId, T message, IMessageFormatter<T> formatter, CancellationToken cancellationToken)
@@ -249,14 +256,15 @@ internal sealed class ConnectionWriter<TFrame>
 
     private async ValueTask<bool> FlushContendedAsync(CancellationToken cancellationToken)
     {
-        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        cancellationToken.ThrowIfCancellationRequested();
+        await _gate.EnterAsync().ConfigureAwait(false);
         if (!_hasUnflushedBytes || _completed)
         {
             bool open = !_completed;
-            _gate.Release();
+            _gate.Exit();
             return open;
         }
 
-        return await FlushHeldAsync().ConfigureAwait(false);
+        return await FlushHeldAsync(cancellationToken).ConfigureAwait(false);
     }
 }

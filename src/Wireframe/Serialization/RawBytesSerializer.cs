@@ -22,17 +22,19 @@ public sealed class RawBytesSerializer : IMessageSerializer
         return (IMessageFormatter<T>?)formatter;
     }
 
-    private sealed class SequenceFormatter : IMessageFormatter<ReadOnlySequence<byte>>
+    private sealed class SequenceFormatter : IMessageFormatter<ReadOnlySequence<byte>>, IPayloadPassthrough<ReadOnlySequence<byte>>
     {
         public static readonly SequenceFormatter Instance = new();
 
         public ReadOnlySequence<byte> Deserialize(in ReadOnlySequence<byte> payload) => payload;
 
+        public ReadOnlySequence<byte> AsPayload(ReadOnlySequence<byte> message) => message;
+
         public void Serialize(ReadOnlySequence<byte> message, IBufferWriter<byte> output) =>
             Framing.BufferWriting.Write(output, message);
     }
 
-    private sealed class MemoryFormatter : IMessageFormatter<ReadOnlyMemory<byte>>
+    private sealed class MemoryFormatter : IMessageFormatter<ReadOnlyMemory<byte>>, IPayloadPassthrough<ReadOnlyMemory<byte>>
     {
         public static readonly MemoryFormatter Instance = new();
 
@@ -40,14 +42,18 @@ public sealed class RawBytesSerializer : IMessageSerializer
             payload.IsSingleSegment ? payload.First : payload.ToArray();
 
         public void Serialize(ReadOnlyMemory<byte> message, IBufferWriter<byte> output) => output.Write(message.Span);
+
+        public ReadOnlySequence<byte> AsPayload(ReadOnlyMemory<byte> message) => new(message);
     }
 
-    private sealed class ArrayFormatter : IMessageFormatter<byte[]>
+    private sealed class ArrayFormatter : IMessageFormatter<byte[]>, IPayloadPassthrough<byte[]>
     {
         public static readonly ArrayFormatter Instance = new();
 
         public byte[] Deserialize(in ReadOnlySequence<byte> payload) => payload.ToArray();
 
         public void Serialize(byte[] message, IBufferWriter<byte> output) => output.Write(message);
+
+        public ReadOnlySequence<byte> AsPayload(byte[] message) => new(message);
     }
 }
