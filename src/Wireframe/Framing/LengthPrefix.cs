@@ -41,13 +41,9 @@ internal readonly struct LengthPrefix
         }
 
         ulong declared = ReadRaw(input);
-        if (declared > long.MaxValue)
-        {
-            error = DecodeResult.Oversized(DecodeResult.CannotResynchronize, $"Frame declares {declared} bytes, above {nameof(LengthDelimitedOptions)}.{nameof(LengthDelimitedOptions.MaxFrameLength)} ({MaxFrameLength}).");
-            return DecodeStatus.Error;
-        }
 
-        long length = (long)declared + _adjustment;
+        // Int128: an 8-byte prefix plus the adjustment and the prefix itself can overflow a long.
+        Int128 length = (Int128)declared + _adjustment;
         if (length < 0)
         {
             error = DecodeResult.Malformed(DecodeResult.CannotResynchronize, $"Frame declares {declared} bytes, which is less than the length adjustment allows ({-_adjustment}).");
@@ -56,11 +52,13 @@ internal readonly struct LengthPrefix
 
         if (length > MaxFrameLength)
         {
-            error = DecodeResult.Oversized(_prefixLength + length, $"Frame declares {length} bytes, above {nameof(LengthDelimitedOptions)}.{nameof(LengthDelimitedOptions.MaxFrameLength)} ({MaxFrameLength}).");
+            Int128 total = _prefixLength + length;
+            long skip = total <= long.MaxValue ? (long)total : DecodeResult.CannotResynchronize;
+            error = DecodeResult.Oversized(skip, $"Frame declares {length} bytes, above {nameof(LengthDelimitedOptions)}.{nameof(LengthDelimitedOptions.MaxFrameLength)} ({MaxFrameLength}).");
             return DecodeStatus.Error;
         }
 
-        bodyLength = length;
+        bodyLength = (long)length;
         return DecodeStatus.Frame;
     }
 

@@ -63,6 +63,11 @@ internal sealed class TypedPreambleStage<TFrame, TPreamble> : PreambleStage<TFra
                 PreambleStatus status = _reader.TryRead(ref buffer, out TPreamble preamble, out string? error);
                 switch (status)
                 {
+                    case PreambleStatus.Complete when result.Buffer.Length - buffer.Length > options.MaxPreambleLength:
+                        // A whole preamble can arrive in one read: the limit must not depend on packet boundaries.
+                        input.AdvanceTo(result.Buffer.Start, result.Buffer.End);
+                        failure = new PreambleFailure(PreambleFailureKind.TooLarge, $"The preamble is {result.Buffer.Length - buffer.Length} bytes; {nameof(WireframeOptions)}.{nameof(WireframeOptions.MaxPreambleLength)} is {options.MaxPreambleLength}.");
+                        break;
                     case PreambleStatus.Complete:
                         input.AdvanceTo(buffer.Start);
                         connection.Preamble = preamble;

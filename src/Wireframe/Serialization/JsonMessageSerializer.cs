@@ -21,6 +21,10 @@ public sealed class JsonMessageSerializer : IMessageSerializer
     public JsonMessageSerializer(JsonSerializerOptions? options = null)
     {
         _options = options ?? JsonSerializerOptions.Default;
+
+        // Like JsonSerializer itself: options without a resolver get the reflection-based one, else
+        // TryGetTypeInfo finds no type at all.
+        _options.MakeReadOnly(populateMissingResolver: true);
     }
 
     /// <summary>Initializes a new instance of the <see cref="JsonMessageSerializer"/> class.</summary>
@@ -44,12 +48,27 @@ public sealed class JsonMessageSerializer : IMessageSerializer
 
     private sealed class Formatter<T>(JsonTypeInfo<T> info) : IMessageFormatter<T>
     {
+        // A reader's own options take precedence over the serializer options' reader settings.
+        private readonly JsonReaderOptions _readerOptions = new()
+        {
+            AllowTrailingCommas = info.Options.AllowTrailingCommas,
+            CommentHandling = info.Options.ReadCommentHandling,
+            MaxDepth = info.Options.MaxDepth,
+        };
+
         public T Deserialize(in ReadOnlySequence<byte> payload)
         {
             try
             {
-                var reader = new Utf8JsonReader(payload);
+                var reader = new Utf8JsonReader(payload, _readerOptions);
                 T? message = JsonSerializer.Deserialize(ref reader, info);
+
+                // Deserializing from a reader stops after one value; the payload must hold nothing else.
+                if (reader.Read())
+                {
+                    throw new MessageFormatException($"{typeof(T).Name} payload has data after the JSON value.");
+                }
+
                 return message ?? throw new MessageFormatException($"{typeof(T).Name} payload is JSON null.");
             }
             catch (JsonException ex)
