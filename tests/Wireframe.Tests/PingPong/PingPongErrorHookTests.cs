@@ -69,6 +69,6 @@ public sealed class PingPongErrorHookTests
         await client.SendAsync(PingPongApp.PingMessageId, new Ping(1), correlationId: 52);
         Assert.Equal(new Pong(2), AssertPong(await client.ReadFrameAsync().AsTask().WaitAsync(SafetyTimeout), correlationId: 52));
         await client.CompleteAsync();
-        Assert.Equal(Connections.DisconnectReason.PeerClosed, (await client.WaitForCloseAsync().WaitAsync(SafetyTimeout)).Reason);
+        Assert.Equal(Wireframe.Connections.DisconnectReason.PeerClosed, (await client.WaitForCloseAsync().WaitAsync(SafetyTimeout)).Reason);
     }
 }
