@@ -52,53 +52,55 @@ public sealed class EnvelopeCodec : IFrameCodec<Envelope>
             return status == DecodeStatus.Error ? error : DecodeResult.NeedMoreData;
         }
 
-        long total = _prefix.Size + length;
-        if (input.Length < total)
-        {
-            return DecodeResult.NeedMoreData;
-        }
-
+        int prefixSize = _prefix.Size;
+        long total = prefixSize + length;
         if (length < HeaderSize)
         {
             return DecodeResult.Malformed(total, $"Envelope body is {length} bytes, shorter than the {HeaderSize}-byte header.");
         }
 
-        ReadOnlySequence<byte> body = input.Slice(_prefix.Size, length);
-        Span<byte> header = stackalloc byte[CorrelatedHeaderSize];
-        ReadOnlySpan<byte> first = body.FirstSpan;
-        scoped ReadOnlySpan<byte> bytes;
-        int available = (int)Math.Min(length, CorrelatedHeaderSize);
-        if (first.Length >= available)
+        // Validate the header as soon as it is buffered, so a bad frame is skipped as it arrives
+        // instead of being buffered whole first.
+        int headerBytes = (int)Math.Min(Math.Min(length, CorrelatedHeaderSize), input.Length - prefixSize);
+        if (headerBytes < HeaderSize)
         {
-            bytes = first;
+            return DecodeResult.NeedMoreData;
+        }
+
+        Span<byte> copy = stackalloc byte[CorrelatedHeaderSize];
+        ReadOnlySpan<byte> first = input.FirstSpan;
+        scoped ReadOnlySpan<byte> header;
+        if (first.Length >= prefixSize + headerBytes)
+        {
+            header = first.Slice(prefixSize, headerBytes);
         }
         else
         {
-            body.Slice(0, available).CopyTo(header);
-            bytes = header[..available];
+            input.Slice(prefixSize, headerBytes).CopyTo(copy);
+            header = copy[..headerBytes];
         }
 
-        uint messageId = BinaryPrimitives.ReadUInt32BigEndian(bytes);
-        byte flags = bytes[4];
+        byte flags = header[4];
         if ((flags & ~CorrelationFlag) != 0)
         {
             return DecodeResult.Malformed(total, $"Envelope flags 0x{flags:x2} set reserved bits.");
         }
 
-        ulong? correlationId = null;
-        int headerSize = HeaderSize;
-        if ((flags & CorrelationFlag) != 0)
+        bool correlated = (flags & CorrelationFlag) != 0;
+        if (correlated && length < CorrelatedHeaderSize)
         {
-            if (length < CorrelatedHeaderSize)
-            {
-                return DecodeResult.Malformed(total, $"Envelope body is {length} bytes, shorter than the {CorrelatedHeaderSize}-byte header with a correlation id.");
-            }
-
-            correlationId = BinaryPrimitives.ReadUInt64BigEndian(bytes.Slice(HeaderSize, 8));
-            headerSize = CorrelatedHeaderSize;
+            return DecodeResult.Malformed(total, $"Envelope body is {length} bytes, shorter than the {CorrelatedHeaderSize}-byte header with a correlation id.");
         }
 
-        frame = new Envelope(messageId, correlationId, body.Slice(headerSize));
+        if (input.Length < total)
+        {
+            return DecodeResult.NeedMoreData;
+        }
+
+        // The whole frame is buffered, so a correlated header is complete in 'header'.
+        int headerSize = correlated ? CorrelatedHeaderSize : HeaderSize;
+        ulong? correlationId = correlated ? BinaryPrimitives.ReadUInt64BigEndian(header.Slice(HeaderSize, 8)) : null;
+        frame = new Envelope(BinaryPrimitives.ReadUInt32BigEndian(header), correlationId, input.Slice(prefixSize + headerSize, length - headerSize));
         input = input.Slice(total);
         return DecodeResult.Decoded;
     }
@@ -137,8 +139,21 @@ public sealed class EnvelopeCodec : IFrameCodec<Envelope>
     }
 
     /// <inheritdoc />
-    public FrameEofKind ClassifyEof(in ReadOnlySequence<byte> remaining) =>
-        remaining.IsEmpty ? FrameEofKind.Clean
-        : remaining.Length < _prefix.Size + HeaderSize ? FrameEofKind.MidHeader
-        : FrameEofKind.MidFrame;
+    public FrameEofKind ClassifyEof(in ReadOnlySequence<byte> remaining)
+    {
+        if (remaining.IsEmpty)
+        {
+            return FrameEofKind.Clean;
+        }
+
+        int prefixSize = _prefix.Size;
+        if (remaining.Length < prefixSize + HeaderSize)
+        {
+            return FrameEofKind.MidHeader;
+        }
+
+        byte flags = remaining.Slice(prefixSize + 4, 1).FirstSpan[0];
+        bool inCorrelationId = (flags & CorrelationFlag) != 0 && remaining.Length < prefixSize + CorrelatedHeaderSize;
+        return inCorrelationId ? FrameEofKind.MidHeader : FrameEofKind.MidFrame;
+    }
 }

@@ -3,6 +3,7 @@ using System.IO.Pipelines;
 using Microsoft.Extensions.Logging;
 using Wireframe.Connections;
 using Wireframe.Diagnostics;
+using Wireframe.Framing;
 
 namespace Wireframe.Preamble;
 
@@ -29,6 +30,7 @@ internal sealed class TypedPreambleStage<TFrame, TPreamble> : PreambleStage<TFra
         PipeReader input = connection.Input;
         int timedOut = 0;
         PreambleFailure? failure = null;
+        long received = 0;
         using (ITimer timer = connection.Application.TimeProvider.CreateTimer(
             _ =>
             {
@@ -60,6 +62,7 @@ internal sealed class TypedPreambleStage<TFrame, TPreamble> : PreambleStage<TFra
                     continue;
                 }
 
+                received = buffer.Length;
                 PreambleStatus status = _reader.TryRead(ref buffer, out TPreamble preamble, out string? error);
                 switch (status)
                 {
@@ -81,6 +84,13 @@ internal sealed class TypedPreambleStage<TFrame, TPreamble> : PreambleStage<TFra
                         {
                             failure = new PreambleFailure(PreambleFailureKind.TooLarge, $"{buffer.Length} bytes arrived without a complete preamble; {nameof(WireframeOptions)}.{nameof(WireframeOptions.MaxPreambleLength)} is {options.MaxPreambleLength}.");
                         }
+                        else if (result.IsCompleted && buffer.IsEmpty)
+                        {
+                            // Connected and left without a byte (a health check, a port scan): a
+                            // normal close, not a failed preamble.
+                            input.AdvanceTo(buffer.End);
+                            return new DisconnectInfo(DisconnectReason.PeerClosed, FrameEofKind.Clean, Detail: "The peer closed before sending a preamble.");
+                        }
                         else if (result.IsCompleted)
                         {
                             failure = new PreambleFailure(PreambleFailureKind.PeerClosed, $"The peer closed after {buffer.Length} bytes of preamble.");
@@ -92,7 +102,7 @@ internal sealed class TypedPreambleStage<TFrame, TPreamble> : PreambleStage<TFra
             }
         }
 
-        return await FailAsync(connection, failure).ConfigureAwait(false);
+        return await FailAsync(connection, failure, received).ConfigureAwait(false);
     }
 
     private async ValueTask<DisconnectInfo?> SucceedAsync(WireframeConnection<TFrame> connection, TPreamble preamble)
@@ -114,20 +124,29 @@ internal sealed class TypedPreambleStage<TFrame, TPreamble> : PreambleStage<TFra
         }
     }
 
-    private async ValueTask<DisconnectInfo?> FailAsync(WireframeConnection<TFrame> connection, PreambleFailure failure)
+    private async ValueTask<DisconnectInfo?> FailAsync(WireframeConnection<TFrame> connection, PreambleFailure failure, long received)
     {
         ILogger logger = connection.Application.Logger;
         bool timeout = failure.Kind == PreambleFailureKind.Timeout;
+        bool truncated = failure.Kind == PreambleFailureKind.PeerClosed;
         if (timeout)
         {
             WireframeLog.PreambleTimedOut(logger, connection.Id.Value, connection.Application.Options.PreambleTimeout);
+        }
+        else if (truncated)
+        {
+            // Like a peer closing mid-frame: worth a line, not an error.
+            WireframeLog.PeerClosedMidFrame(logger, connection.Id.Value, FrameEofKind.MidHeader, received);
         }
         else
         {
             WireframeLog.PreambleInvalid(logger, connection.Id.Value, failure.Message);
         }
 
-        connection.Application.Metrics.Error(timeout ? ErrorTypes.PreambleTimeout : ErrorTypes.PreambleInvalid);
+        if (!truncated)
+        {
+            connection.Application.Metrics.Error(timeout ? ErrorTypes.PreambleTimeout : ErrorTypes.PreambleInvalid);
+        }
         if (_onFailure is not null)
         {
             try
@@ -141,6 +160,8 @@ internal sealed class TypedPreambleStage<TFrame, TPreamble> : PreambleStage<TFra
             }
         }
 
-        return new DisconnectInfo(timeout ? DisconnectReason.PreambleTimeout : DisconnectReason.PreambleInvalid, Detail: failure.Message);
+        return truncated
+            ? new DisconnectInfo(DisconnectReason.PeerClosedMidFrame, FrameEofKind.MidHeader, Detail: failure.Message)
+            : new DisconnectInfo(timeout ? DisconnectReason.PreambleTimeout : DisconnectReason.PreambleInvalid, Detail: failure.Message);
     }
 }

@@ -1,3 +1,4 @@
+using Wireframe.Framing;
 using System.Collections.Concurrent;
 using System.Text;
 using Wireframe.Connections;
@@ -154,9 +155,26 @@ public sealed class PreambleTests
         await client.CompleteAsync();
 
         DisconnectInfo info = await client.ClosedAsync();
-        Assert.Equal(DisconnectReason.PreambleInvalid, info.Reason);
+        Assert.Equal(DisconnectReason.PeerClosedMidFrame, info.Reason);
+        Assert.Equal(FrameEofKind.MidHeader, info.Eof);
         Assert.Equal(PreambleFailureKind.PeerClosed, Assert.Single(failures).Kind);
         Assert.Equal("ERR PeerClosed\n", Encoding.ASCII.GetString(await client.ReadToEndAsync().Within()));
+    }
+
+    [Fact]
+    public async Task A_peer_that_closes_without_sending_anything_is_a_normal_close_not_a_failed_preamble()
+    {
+        ConcurrentQueue<PreambleFailure> failures = new();
+        await using var host = WireframeTest.CreateHost(App(failures));
+        await using var client = host.Connect();
+
+        await client.CompleteAsync();
+
+        DisconnectInfo info = await client.ClosedAsync();
+        Assert.Equal(DisconnectReason.PeerClosed, info.Reason);
+        Assert.Equal(FrameEofKind.Clean, info.Eof);
+        Assert.Empty(failures);
+        Assert.Empty(await client.ReadToEndAsync().Within());
     }
 
     [Fact]
