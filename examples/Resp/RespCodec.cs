@@ -11,9 +11,12 @@ namespace Wireframe.Examples.Resp;
 /// <remarks>
 /// RESP has no length prefix for a whole command: the end of a frame is found by walking its
 /// headers. Decoding slices the input (no copies, no strings) and is stateless, so a command that
-/// is not complete yet is walked again from its start on the next read. Every limit is checked from
-/// a header, before the bytes it announces are waited for. A protocol violation cannot be skipped
-/// (nothing says where the next command starts), so it closes the connection, as in Redis.
+/// is not complete yet is walked again from its start on the next read; a whole command within one
+/// buffer segment, the usual case, is parsed on a span. Every limit is checked from a header,
+/// before the bytes it announces are waited for. A protocol violation cannot be skipped (nothing
+/// says where the next command starts), so it closes the connection, as in Redis. Arrays whose
+/// elements are not bulk strings (nested replies) are encoded but not decoded: no client sends
+/// them to a server, and this server never replies with them.
 /// </remarks>
 public sealed class RespCodec : IFrameCodec<RespFrame>
 {
@@ -54,6 +57,14 @@ public sealed class RespCodec : IFrameCodec<RespFrame>
     /// <inheritdoc />
     public DecodeResult TryDecode(ref ReadOnlySequence<byte> input, out RespFrame frame)
     {
+        ReadOnlySpan<byte> first = input.FirstSpan;
+        if (!first.IsEmpty && first[0] == (byte)'*' && TryDecodeArrayInSpan(first, out int consumed, out int count, out int nameOffset, out int nameLength))
+        {
+            frame = RespFrame.FromMultiBulk(input.Slice(0, consumed), count, nameOffset, nameLength);
+            input = input.Slice(consumed);
+            return DecodeResult.Decoded;
+        }
+
         frame = default;
         var reader = new SequenceReader<byte>(input);
         if (!reader.TryPeek(out byte type))
@@ -145,7 +156,46 @@ public sealed class RespCodec : IFrameCodec<RespFrame>
             : FrameEofKind.MidFrame;
     }
 
-    /// <summary>Reads the digits and CRLF of a header, after its type byte. At most 21 bytes are examined.</summary>
+    /// <summary>
+    /// Reads a small non-negative header number (at most 9 digits) and its CRLF from a span.
+    /// Anything else, including running out of bytes, returns <see langword="false"/>.
+    /// </summary>
+    private static bool TryReadSmallNumber(ReadOnlySpan<byte> span, ref int position, out int value)
+    {
+        value = 0;
+        int i = position;
+        int digits = 0;
+        while ((uint)i < (uint)span.Length)
+        {
+            uint digit = (uint)(span[i] - '0');
+            if (digit > 9)
+            {
+                break;
+            }
+
+            // At most 9 digits, and no leading zero (Redis refuses "$03").
+            if (++digits > 9 || (digits == 2 && value == 0))
+            {
+                return false;
+            }
+
+            value = (value * 10) + (int)digit;
+            i++;
+        }
+
+        if (digits == 0 || i + 1 >= span.Length || span[i] != (byte)'\r' || span[i + 1] != (byte)'\n')
+        {
+            return false;
+        }
+
+        position = i + 2;
+        return true;
+    }
+
+    /// <summary>
+    /// Reads the number and CRLF of a header, after its type byte, as strictly as Redis: an optional
+    /// '-', digits without a leading zero, no "-0". At most 21 bytes are examined.
+    /// </summary>
     private static NumberStatus ReadNumber(ref SequenceReader<byte> reader, out long value)
     {
         value = 0;
@@ -171,8 +221,9 @@ public sealed class RespCodec : IFrameCodec<RespFrame>
             }
 
             uint digit = (uint)(b - '0');
-            if (digit > 9 || digits == 19)
+            if (digit > 9 || digits == 19 || (digits == 1 && magnitude == 0))
             {
+                // Not a digit, too long, or a leading zero: Redis (string2ll) refuses "03" too.
                 return NumberStatus.Invalid;
             }
 
@@ -185,7 +236,7 @@ public sealed class RespCodec : IFrameCodec<RespFrame>
             return NumberStatus.NeedMoreData;
         }
 
-        if (lf != (byte)'\n' || digits == 0 || magnitude > (negative ? (ulong)long.MaxValue + 1 : long.MaxValue))
+        if (lf != (byte)'\n' || digits == 0 || (negative && magnitude == 0) || magnitude > (negative ? (ulong)long.MaxValue + 1 : long.MaxValue))
         {
             return NumberStatus.Invalid;
         }
@@ -202,6 +253,61 @@ public sealed class RespCodec : IFrameCodec<RespFrame>
     }
 
     private static string Printable(byte b) => b is >= 0x20 and < 0x7f ? ((char)b).ToString() : $"\\x{b:x2}";
+
+    /// <summary>
+    /// The hot path: a whole, valid command within the first buffer segment, parsed on a span.
+    /// Anything else (incomplete, empty, invalid, over a limit) returns <see langword="false"/> and is
+    /// left to the general path, which gives the authoritative answer.
+    /// </summary>
+    private bool TryDecodeArrayInSpan(ReadOnlySpan<byte> span, out int consumed, out int count, out int nameOffset, out int nameLength)
+    {
+        consumed = 0;
+        count = 0;
+        nameOffset = 0;
+        nameLength = 0;
+        int position = 1;
+        if (!TryReadSmallNumber(span, ref position, out int elements) || elements == 0 || elements > _maxArray)
+        {
+            return false;
+        }
+
+        for (int i = 0; i < elements; i++)
+        {
+            if ((uint)position >= (uint)span.Length || span[position] != (byte)'$')
+            {
+                return false;
+            }
+
+            position++;
+            if (!TryReadSmallNumber(span, ref position, out int length) || length > _maxBulk || length > span.Length - position - 2)
+            {
+                return false;
+            }
+
+            if (i == 0)
+            {
+                nameOffset = position;
+                nameLength = length;
+            }
+
+            position += length;
+            if (span[position] != (byte)'\r' || span[position + 1] != (byte)'\n')
+            {
+                return false;
+            }
+
+            position += 2;
+        }
+
+        if (position > _maxFrame)
+        {
+            return false;
+        }
+
+        consumed = position;
+        count = elements;
+        return true;
+    }
 
     private DecodeResult DecodeArray(ref SequenceReader<byte> reader, in ReadOnlySequence<byte> input, out RespFrame frame)
     {

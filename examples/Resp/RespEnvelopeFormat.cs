@@ -27,15 +27,15 @@ public sealed class RespEnvelopeFormat : IEnvelopeFormat<RespFrame>
             return frame.Kind is RespKind.Array or RespKind.Inline or RespKind.NullArray ? RespCommandIds.Empty : RespCommandIds.NotACommand;
         }
 
+        if (frame.TryGetNameSpan(out ReadOnlySpan<byte> span))
+        {
+            return _table.Find(span);
+        }
+
         ReadOnlySequence<byte> name = frame.Name;
         if (name.Length > _table.MaxNameLength)
         {
             return RespCommandIds.Unknown;
-        }
-
-        if (name.IsSingleSegment)
-        {
-            return _table.Find(name.FirstSpan);
         }
 
         Span<byte> copy = stackalloc byte[(int)name.Length];

@@ -260,6 +260,19 @@ public readonly struct RespFrame
         };
     }
 
+    /// <summary>Gets the command name as a span when it sits in one buffer segment, the usual case.</summary>
+    internal bool TryGetNameSpan(out ReadOnlySpan<byte> name)
+    {
+        if (_object is null && _count > 0 && _bytes.IsSingleSegment)
+        {
+            name = _bytes.FirstSpan.Slice(_nameOffset, _nameLength);
+            return true;
+        }
+
+        name = default;
+        return false;
+    }
+
     internal static RespFrame FromMultiBulk(ReadOnlySequence<byte> raw, int count, int nameOffset, int nameLength) =>
         new(RespKind.Array, raw, count: count, nameOffset: nameOffset, nameLength: nameLength);
 

@@ -9,6 +9,9 @@ internal static class RespWriter
     /// <summary>The longest header: a type byte, a sign, 19 digits and CRLF.</summary>
     public const int MaxHeaderLength = 23;
 
+    /// <summary>Payloads up to this size are written with one buffer request and one advance.</summary>
+    private const int SmallLength = 4096;
+
     /// <summary>Gets the length of <c>$value\r\n</c>.</summary>
     public static int HeaderLength(long value)
     {
@@ -50,6 +53,24 @@ internal static class RespWriter
     /// <summary>Writes bytes that must fit on one line, with CR and LF replaced by spaces.</summary>
     public static void WriteLine(IBufferWriter<byte> output, byte prefix, in ReadOnlySequence<byte> bytes)
     {
+        if (bytes.IsSingleSegment && bytes.Length <= SmallLength)
+        {
+            // +OK, +PONG and other short lines: one span, one advance.
+            ReadOnlySpan<byte> source = bytes.FirstSpan;
+            Span<byte> span = output.GetSpan(source.Length + 3);
+            span[0] = prefix;
+            source.CopyTo(span[1..]);
+            if (source.ContainsAny((byte)'\r', (byte)'\n'))
+            {
+                MapLineBreaks(span.Slice(1, source.Length));
+            }
+
+            span[source.Length + 1] = (byte)'\r';
+            span[source.Length + 2] = (byte)'\n';
+            output.Advance(source.Length + 3);
+            return;
+        }
+
         output.GetSpan(1)[0] = prefix;
         output.Advance(1);
         foreach (ReadOnlyMemory<byte> segment in bytes)
@@ -57,7 +78,7 @@ internal static class RespWriter
             ReadOnlySpan<byte> rest = segment.Span;
             while (!rest.IsEmpty)
             {
-                Span<byte> span = output.GetSpan(Math.Min(rest.Length, 4096));
+                Span<byte> span = output.GetSpan(Math.Min(rest.Length, SmallLength));
                 int n = Math.Min(span.Length, rest.Length);
                 rest[..n].CopyTo(span);
                 MapLineBreaks(span[..n]);
@@ -72,6 +93,12 @@ internal static class RespWriter
     /// <summary>Writes text that must fit on one line, as UTF-8, with CR and LF replaced by spaces.</summary>
     public static void WriteLine(IBufferWriter<byte> output, byte prefix, string text)
     {
+        if (text.Length > SmallLength)
+        {
+            WriteLine(output, prefix, new ReadOnlySequence<byte>(System.Text.Encoding.UTF8.GetBytes(text)));
+            return;
+        }
+
         int max = System.Text.Encoding.UTF8.GetMaxByteCount(text.Length);
         Span<byte> span = output.GetSpan(max + 3);
         span[0] = prefix;
@@ -86,7 +113,7 @@ internal static class RespWriter
     public static void WriteBulk(IBufferWriter<byte> output, in ReadOnlySequence<byte> payload)
     {
         long length = payload.Length;
-        if (length <= 4096)
+        if (length <= SmallLength)
         {
             // Small values, the common case: one span, one advance.
             Span<byte> span = output.GetSpan(MaxHeaderLength + (int)length + 2);
