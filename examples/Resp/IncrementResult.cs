@@ -1,0 +1,9 @@
+namespace Wireframe.Examples.Resp;
+
+/// <summary>The outcome of <see cref="RespStore.TryIncrement"/>.</summary>
+public enum IncrementResult
+{
+    Done,
+    NotAnInteger,
+    Overflow,
+}
