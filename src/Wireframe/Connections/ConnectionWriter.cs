@@ -28,6 +28,7 @@ internal sealed class ConnectionWriter<TFrame>
     private readonly IEnvelopeFormat<TFrame> _format;
     private readonly WireframeMetrics _metrics;
     private readonly int _maxUnflushedBytes;
+    private readonly bool _canMeasureUnflushed;
     private long _unflushedFrames;
     private bool _hasUnflushedBytes;
     private bool _completed;
@@ -39,6 +40,7 @@ internal sealed class ConnectionWriter<TFrame>
         _format = format;
         _metrics = metrics;
         _maxUnflushedBytes = maxUnflushedBytes;
+        _canMeasureUnflushed = output.CanGetUnflushedBytes;
     }
 
     /// <summary>Gets a value indicating whether the writer no longer accepts frames.</summary>
@@ -196,7 +198,7 @@ internal sealed class ConnectionWriter<TFrame>
 
     private ValueTask<bool> ReleaseOrFlushAsync(CancellationToken cancellationToken)
     {
-        if (!_output.CanGetUnflushedBytes || _output.UnflushedBytes < _maxUnflushedBytes)
+        if (!_canMeasureUnflushed || _output.UnflushedBytes < _maxUnflushedBytes)
         {
             _gate.Exit();
             return new ValueTask<bool>(true);

@@ -273,7 +273,8 @@ public sealed partial class WireframeConnection<TFrame> : WireframeConnection
         ValueTask pending;
         try
         {
-            pending = Application.Pipeline(context);
+            WireframeApplication<TFrame> application = Application;
+            pending = application.HasMiddleware ? application.Pipeline(context) : application.DispatchAsync(context);
         }
         catch (Exception ex)
         {

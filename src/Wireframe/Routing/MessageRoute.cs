@@ -5,7 +5,8 @@ internal sealed class MessageRoute<TFrame, TRequest, TResponse> : RouteHandler<T
 {
     private readonly RequestReader<TFrame, TRequest> _reader;
     private readonly ResponseSender<TFrame, TResponse> _sender;
-    private readonly Func<TRequest, RequestContext, ValueTask<TResponse>> _handler;
+    private readonly Func<TRequest, RequestContext, ValueTask<TResponse>>? _handler;
+    private readonly Func<TRequest, RequestContext, TResponse>? _syncHandler;
 
     public MessageRoute(RequestReader<TFrame, TRequest> reader, ResponseSender<TFrame, TResponse> sender, Func<TRequest, RequestContext, ValueTask<TResponse>> handler)
         : base($"{typeof(TRequest).Name} -> {typeof(TResponse).Name}")
@@ -15,9 +16,23 @@ internal sealed class MessageRoute<TFrame, TRequest, TResponse> : RouteHandler<T
         _handler = handler;
     }
 
+    /// <summary>Binds a synchronous handler, called directly (no task wrapping) on the hot path.</summary>
+    public MessageRoute(RequestReader<TFrame, TRequest> reader, ResponseSender<TFrame, TResponse> sender, Func<TRequest, RequestContext, TResponse> handler)
+        : base($"{typeof(TRequest).Name} -> {typeof(TResponse).Name}")
+    {
+        _reader = reader;
+        _sender = sender;
+        _syncHandler = handler;
+    }
+
     public override ValueTask InvokeAsync(RequestContext<TFrame> context)
     {
-        ValueTask<TResponse> pending = _handler(_reader.Read(context), context);
+        if (_syncHandler is not null)
+        {
+            return _sender.SendAsync(context, _syncHandler(_reader.Read(context), context));
+        }
+
+        ValueTask<TResponse> pending = _handler!(_reader.Read(context), context);
         return pending.IsCompletedSuccessfully
             ? _sender.SendAsync(context, pending.Result)
             : AwaitAsync(pending, context);

@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using Wireframe.Messages;
 using Wireframe.Serialization;
 
 namespace Wireframe.Routing;
@@ -10,11 +11,15 @@ namespace Wireframe.Routing;
 internal sealed class ResponseSender<TFrame, TResponse>
 {
     private readonly IMessageFormatter<TResponse>? _formatter;
+    private readonly IPayloadPassthrough<TResponse>? _passthrough;
+    private readonly IEnvelopeFormat<TFrame> _format;
     private readonly uint? _messageId;
 
-    public ResponseSender(MessageFormatters formatters, uint? messageId)
+    public ResponseSender(IEnvelopeFormat<TFrame> format, MessageFormatters formatters, uint? messageId)
     {
+        _format = format;
         _formatter = typeof(TResponse) == typeof(TFrame) || typeof(TResponse) == typeof(NoResponse) ? null : formatters.Get<TResponse>();
+        _passthrough = _formatter as IPayloadPassthrough<TResponse>;
         _messageId = messageId;
     }
 
@@ -26,9 +31,19 @@ internal sealed class ResponseSender<TFrame, TResponse>
         }
 
         var writer = context.TypedConnection.Writer;
-        ValueTask<bool> pending = _formatter is null
-            ? writer.WriteAsync(Unsafe.As<TResponse, TFrame>(ref response))
-            : writer.WriteMessageAsync(_messageId ?? context.MessageId, context.CorrelationId, response, _formatter);
+        ValueTask<bool> pending;
+        if (_formatter is null)
+        {
+            pending = writer.WriteAsync(Unsafe.As<TResponse, TFrame>(ref response));
+        }
+        else if (_passthrough is not null)
+        {
+            pending = writer.WriteAsync(_format.CreateFrame(_messageId ?? context.MessageId, context.CorrelationId, _passthrough.AsPayload(response)));
+        }
+        else
+        {
+            pending = writer.WriteMessageAsync(_messageId ?? context.MessageId, context.CorrelationId, response, _formatter);
+        }
         if (pending.IsCompletedSuccessfully)
         {
             _ = pending.Result;

@@ -80,7 +80,8 @@ public sealed class WireframeAppBuilder<TFrame>
     public WireframeAppBuilder<TFrame> Route<TRequest, TResponse>(uint messageId, Func<TRequest, RequestContext, TResponse> handler)
     {
         ArgumentNullException.ThrowIfNull(handler);
-        return Route<TRequest, TResponse>(messageId, (request, context) => new ValueTask<TResponse>(handler(request, context)));
+        _routes.Add((messageId, ctx => new MessageRoute<TFrame, TRequest, TResponse>(ctx.Reader<TRequest>(), ctx.Sender<TResponse>(), handler), Describe<TRequest, TResponse>()));
+        return this;
     }
 
     /// <summary>Routes a message id to a handler that sends no response.</summary>
@@ -311,7 +312,7 @@ public sealed class WireframeAppBuilder<TFrame>
         public RequestReader<TFrame, T> Reader<T>() => new(builder.Format, formatters);
 
         public ResponseSender<TFrame, T> Sender<T>() =>
-            new(formatters, builder._messageIds.TryGetValue(typeof(T), out uint id) ? id : null);
+            new(builder.Format, formatters, builder._messageIds.TryGetValue(typeof(T), out uint id) ? id : null);
 
         public IRequestExtractor<T> Extractor<T>(uint messageId) =>
             builder._extractors.TryGetValue(typeof(T), out object? extractor)

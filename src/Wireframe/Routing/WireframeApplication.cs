@@ -58,6 +58,7 @@ public sealed class WireframeApplication<TFrame>
         }
 
         Pipeline = pipeline;
+        HasMiddleware = middleware.Count > 0;
     }
 
     /// <summary>Gets the codec.</summary>
@@ -85,6 +86,9 @@ public sealed class WireframeApplication<TFrame>
 
     internal RequestDelegate<TFrame> Pipeline { get; }
 
+    /// <summary>Gets a value indicating whether any middleware wraps the router; without, the router is called directly.</summary>
+    internal bool HasMiddleware { get; }
+
     internal PreambleStage<TFrame>? PreambleStage { get; }
 
     internal Func<WireframeConnection<TFrame>, ValueTask>? ConnectedHook { get; }
@@ -108,7 +112,8 @@ public sealed class WireframeApplication<TFrame>
     /// <returns>The id, or <see langword="null"/> when the type is not mapped.</returns>
     public uint? GetMessageId<T>() => _messageIds.TryGetValue(typeof(T), out uint id) ? id : null;
 
-    private ValueTask DispatchAsync(RequestContext<TFrame> context)
+    /// <summary>Routes a request to its handler (the end of the pipeline).</summary>
+    internal ValueTask DispatchAsync(RequestContext<TFrame> context)
     {
         RouteHandler<TFrame>? route = _routes.Find(context.MessageId);
         return route is not null ? route.InvokeAsync(context) : context.TypedConnection.OnUnknownMessageAsync(context);
