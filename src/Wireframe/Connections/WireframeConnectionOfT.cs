@@ -186,7 +186,7 @@ public sealed partial class WireframeConnection<TFrame> : WireframeConnection
 
         DisconnectInfo outcome = Application.Options.MaxConcurrentRequestsPerConnection == 1
             ? await ReadLoopAsync().ConfigureAwait(false)
-            : await ConcurrentReadLoopAsync().ConfigureAwait(false);
+            : await ConcurrentReadLoopAsync(Application.Options.MaxConcurrentRequestsPerConnection).ConfigureAwait(false);
 
         if (outcome.Reason == DisconnectReason.ServerShutdown && Application.ShutdownHook is { } goodbye)
         {
@@ -204,7 +204,12 @@ public sealed partial class WireframeConnection<TFrame> : WireframeConnection
         return outcome;
     }
 
-    private async ValueTask<DisconnectInfo> ReadLoopAsync()
+    /// <summary>
+    /// Reads, decodes and dispatches until the connection must stop. Requests run one at a time
+    /// on the frames in place, or, when <paramref name="inFlight"/> is given, concurrently on
+    /// private copies with at most its count running.
+    /// </summary>
+    private async ValueTask<DisconnectInfo> ReadLoopAsync(SemaphoreSlim? inFlight = null)
     {
         PipeReader input = Input;
         var decoder = new FrameDecoder<TFrame>(this);
@@ -236,6 +241,12 @@ public sealed partial class WireframeConnection<TFrame> : WireframeConnection
                     }
 
                     frames++;
+                    if (inFlight is not null)
+                    {
+                        await StartConcurrentRequestAsync(result.Buffer.Slice(decoder.FrameStart, buffer.Start), inFlight).ConfigureAwait(false);
+                        continue;
+                    }
+
                     ValueTask dispatch = DispatchAsync(frame);
                     if (dispatch.IsCompletedSuccessfully)
                     {
