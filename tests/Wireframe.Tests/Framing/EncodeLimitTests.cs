@@ -2,6 +2,8 @@ using System.Buffers;
 using Wireframe.Framing;
 using Wireframe.Messages;
 
+using Wireframe.Tests.Support;
+
 namespace Wireframe.Tests.Framing;
 
 public sealed class EncodeLimitTests

@@ -5,6 +5,8 @@ using FsCheck.Fluent;
 using Wireframe.Framing;
 using Wireframe.Messages;
 
+using Wireframe.Tests.Support;
+
 namespace Wireframe.Tests.Framing;
 
 public sealed class EnvelopeCodecPropertyTests

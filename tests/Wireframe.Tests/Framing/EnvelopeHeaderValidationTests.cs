@@ -1,6 +1,7 @@
 using System.Buffers;
 using Wireframe.Framing;
 using Wireframe.Messages;
+using Wireframe.Tests.Support;
 
 namespace Wireframe.Tests.Framing;
 
@@ -42,7 +43,7 @@ public sealed class EnvelopeHeaderValidationTests
         byte[] frame = [0x00, 0x00, 0x00, 0x0F, 0x00, 0x00, 0x00, 0x07, 0x01, 0, 0, 0, 0, 0, 0, 0, 9, 0xAA, 0xBB];
         for (int split = 1; split < frame.Length; split++)
         {
-            ReadOnlySequence<byte> input = Segments(frame.AsMemory(0, split), frame.AsMemory(split));
+            ReadOnlySequence<byte> input = Segments.At(frame, split);
 
             DecodeResult result = Codec.TryDecode(ref input, out Envelope envelope);
 
@@ -61,28 +62,5 @@ public sealed class EnvelopeHeaderValidationTests
 
         Assert.Equal(FrameEofKind.MidHeader, Codec.ClassifyEof(new ReadOnlySequence<byte>(partial)));
         Assert.Equal(FrameEofKind.MidFrame, Codec.ClassifyEof(new ReadOnlySequence<byte>([0x00, 0x00, 0x00, 0x0F, 0x00, 0x00, 0x00, 0x07, 0x00, 1])));
-    }
-
-    private static ReadOnlySequence<byte> Segments(ReadOnlyMemory<byte> first, ReadOnlyMemory<byte> second)
-    {
-        var head = new Segment(first, 0);
-        Segment tail = head.Append(second);
-        return new ReadOnlySequence<byte>(head, 0, tail, tail.Memory.Length);
-    }
-
-    private sealed class Segment : ReadOnlySequenceSegment<byte>
-    {
-        public Segment(ReadOnlyMemory<byte> memory, long runningIndex)
-        {
-            Memory = memory;
-            RunningIndex = runningIndex;
-        }
-
-        public Segment Append(ReadOnlyMemory<byte> memory)
-        {
-            var next = new Segment(memory, RunningIndex + Memory.Length);
-            Next = next;
-            return next;
-        }
     }
 }

@@ -1,6 +1,8 @@
 using System.Buffers;
 using Wireframe.Framing;
 
+using Wireframe.Tests.Support;
+
 namespace Wireframe.Tests.Framing;
 
 /// <summary>Drives a codec the way the read loop does, checking the <see cref="IFrameCodec{TFrame}"/> contract on every call.</summary>

@@ -2,6 +2,8 @@ using FsCheck;
 using FsCheck.Fluent;
 using Wireframe.Framing;
 
+using Wireframe.Tests.Support;
+
 namespace Wireframe.Tests.Framing;
 
 /// <summary>FsCheck generators for framing configurations, payloads and split points.</summary>

@@ -3,6 +3,8 @@ using FsCheck;
 using FsCheck.Fluent;
 using Wireframe.Framing;
 
+using Wireframe.Tests.Support;
+
 namespace Wireframe.Tests.Framing;
 
 public sealed class LengthDelimitedCodecPropertyTests

@@ -31,22 +31,7 @@ internal static class PingPongWire
         Deserialize<T>(new ReadOnlySequence<byte>(payload));
 
     /// <summary>Splits bytes into a sequence of segments of at most <paramref name="segmentSize"/> bytes, as a socket might deliver them.</summary>
-    public static ReadOnlySequence<byte> Segmented(byte[] bytes, int segmentSize)
-    {
-        if (bytes.Length == 0)
-        {
-            return ReadOnlySequence<byte>.Empty;
-        }
-
-        var first = new Segment(bytes.AsMemory(0, Math.Min(segmentSize, bytes.Length)), 0);
-        Segment last = first;
-        for (int offset = segmentSize; offset < bytes.Length; offset += segmentSize)
-        {
-            last = last.Append(bytes.AsMemory(offset, Math.Min(segmentSize, bytes.Length - offset)));
-        }
-
-        return new ReadOnlySequence<byte>(first, 0, last, last.Memory.Length);
-    }
+    public static ReadOnlySequence<byte> Segmented(byte[] bytes, int segmentSize) => Segments.Chunked(bytes, segmentSize);
 
     /// <summary>A complete envelope frame carrying a ping.</summary>
     public static byte[] PingFrame(uint value, ulong? correlationId = null) =>
@@ -82,21 +67,5 @@ internal static class PingPongWire
         Assert.Equal(PingPongApp.ErrorMessageId, frame.MessageId);
         Assert.Equal(correlationId, frame.CorrelationId);
         return Deserialize<ErrorMessage>(frame.Payload);
-    }
-
-    private sealed class Segment : ReadOnlySequenceSegment<byte>
-    {
-        public Segment(ReadOnlyMemory<byte> memory, long runningIndex)
-        {
-            Memory = memory;
-            RunningIndex = runningIndex;
-        }
-
-        public Segment Append(ReadOnlyMemory<byte> memory)
-        {
-            var next = new Segment(memory, RunningIndex + Memory.Length);
-            Next = next;
-            return next;
-        }
     }
 }

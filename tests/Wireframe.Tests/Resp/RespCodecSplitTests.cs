@@ -5,6 +5,8 @@ using Wireframe.Examples.Resp;
 using Wireframe.Framing;
 using static Wireframe.Tests.Resp.RespBytes;
 
+using Wireframe.Tests.Support;
+
 namespace Wireframe.Tests.Resp;
 
 /// <summary>RESP has no length prefix, so the codec finds frame ends by walking headers: these pin that it does so at every boundary.</summary>
@@ -34,7 +36,7 @@ public sealed class RespCodecSplitTests
     {
         for (int cut = 0; cut <= Wire.Length; cut++)
         {
-            var (frames, last, remaining) = DecodeAll(Segments.Split(Wire, cut));
+            var (frames, last, remaining) = DecodeAll(Segments.At(Wire, cut));
             Assert.Equal(Expected, frames);
             Assert.Equal(DecodeResult.NeedMoreData, last);
             Assert.Equal(0, remaining);
@@ -48,7 +50,7 @@ public sealed class RespCodecSplitTests
         {
             for (int second = first; second <= Wire.Length; second++)
             {
-                Assert.Equal(Expected, DecodeAll(Segments.Split(Wire, first, second)).Frames);
+                Assert.Equal(Expected, DecodeAll(Segments.At(Wire, first, second)).Frames);
             }
         }
     }
@@ -98,7 +100,7 @@ public sealed class RespCodecSplitTests
             byte[] wire = t.Commands.SelectMany(c => Encode(RespFrame.Command(c))).ToArray();
             int[] cuts = t.Cuts.Select(c => c % (wire.Length + 1)).Order().ToArray();
 
-            var (frames, last, remaining) = DecodeAll(Segments.Split(wire, cuts));
+            var (frames, last, remaining) = DecodeAll(Segments.At(wire, cuts));
 
             Assert.Equal(t.Commands.Length, frames.Count);
             Assert.Equal(DecodeResult.NeedMoreData, last);
@@ -125,7 +127,7 @@ public sealed class RespCodecSplitTests
         byte[] wire = Encode(RespFrame.Command(Ascii("SET"), Ascii("key\r\n"), new byte[] { 0, 13, 10, 255 }));
         for (int cut = 0; cut <= wire.Length; cut++)
         {
-            var input = Segments.Split(wire, cut);
+            var input = Segments.At(wire, cut);
             Assert.Equal(DecodeResult.Decoded, Codec.TryDecode(ref input, out RespFrame frame));
             Assert.Equal("SET", Text(frame.Name));
             Assert.Equal(["SET", "key\r\n", "\0\r\n\u00ff"], RespCodecTests.EnumerateArguments(frame));
@@ -139,7 +141,7 @@ public sealed class RespCodecSplitTests
         byte[] wire = Ascii("  SET\tkey   value \r\n");
         for (int cut = 0; cut <= wire.Length; cut++)
         {
-            var input = Segments.Split(wire, cut);
+            var input = Segments.At(wire, cut);
             Assert.Equal(DecodeResult.Decoded, Codec.TryDecode(ref input, out RespFrame frame));
             Assert.Equal(["SET", "key", "value"], RespCodecTests.EnumerateArguments(frame));
             Assert.Equal("value", Text(frame.GetArgument(2)));

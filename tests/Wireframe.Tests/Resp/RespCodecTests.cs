@@ -4,6 +4,8 @@ using Wireframe.Examples.Resp;
 using Wireframe.Framing;
 using static Wireframe.Tests.Resp.RespBytes;
 
+using Wireframe.Tests.Support;
+
 namespace Wireframe.Tests.Resp;
 
 public sealed class RespCodecTests
@@ -122,7 +124,7 @@ public sealed class RespCodecTests
     {
         byte[] payload = new byte[10_000];
         new Random(7).NextBytes(payload);
-        RespFrame frame = RespFrame.BulkString(Segments.Split(payload, 1, 4096, 9000));
+        RespFrame frame = RespFrame.BulkString(Segments.At(payload, 1, 4096, 9000));
 
         byte[] encoded = Encode(frame);
 

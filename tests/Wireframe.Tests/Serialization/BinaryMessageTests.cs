@@ -61,7 +61,7 @@ public sealed class BinaryMessageTests
     {
         IMessageFormatter<Ping> formatter = BinaryMessageSerializer.Instance.GetFormatter<Ping>()!;
 
-        Ping ping = formatter.Deserialize(Wireframe.Tests.Framing.Segments.Split([0x12, 0x34, 0x56, 0x78], [1, 3]));
+        Ping ping = formatter.Deserialize(Wireframe.Tests.Support.Segments.Split([0x12, 0x34, 0x56, 0x78], [1, 3]));
 
         Assert.Equal(new Ping(0x12345678), ping);
     }
