@@ -5,7 +5,7 @@ namespace Wireframe.Benchmarks;
 /// <summary>
 /// Request/response through the real connection code (<c>WireframeConnectionHandler</c> serving the
 /// test kit's in-memory connection): each op sends a batch of 16 frames (128-byte payloads with
-/// correlation ids; 8-byte typed messages for PingPong), flushes, and reads the 16 responses.
+/// correlation ids; 4-byte typed messages for PingPong), flushes, and reads the 16 responses.
 /// Reported per frame; the ratio is against the hand-written echo on the same harness.
 /// </summary>
 [MemoryDiagnoser]

@@ -1,3 +1,4 @@
+using Wireframe.Examples.PingPong.Messages;
 using System.Buffers;
 using Microsoft.AspNetCore.Connections;
 using Wireframe.Examples.Echo;
@@ -24,7 +25,7 @@ internal static class DispatchScenarios
             Scenario.RoutedEcho => Echo(Serve(EchoApp.CreateRouted().Build()), Frames.Envelopes(FramesPerBatch, EchoApp.EchoMessageId, payload)),
             Scenario.RoutedEchoConcurrent => Echo(Serve(EchoApp.CreateRouted().Configure(o => o.MaxConcurrentRequestsPerConnection = FramesPerBatch).Build()), Frames.Envelopes(FramesPerBatch, EchoApp.EchoMessageId, payload)),
             Scenario.RawEcho => Echo(Serve(EchoApp.CreateRaw().Build()), Frames.LengthDelimited(FramesPerBatch, payload)),
-            Scenario.TypedPingPong => (Serve(PingPongApp.Create().Build()), Messages<Ping>(PingPongApp.PingId, i => new Ping((ulong)i * 10)), Messages<Pong>(PingPongApp.PongId, i => new Pong(((ulong)i * 10) + 1))),
+            Scenario.TypedPingPong => (Serve(PingPongApp.Create().Build()), Messages<Ping>(PingPongApp.PingId, i => new Ping((uint)i * 10)), Messages<Pong>(PingPongApp.PongId, i => new Pong(((uint)i * 10) + 1))),
             _ => throw new ArgumentOutOfRangeException(nameof(scenario)),
         };
 

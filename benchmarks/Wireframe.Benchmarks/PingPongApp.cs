@@ -1,18 +1,24 @@
+using Wireframe.Examples.PingPong;
+using Wireframe.Examples.PingPong.Messages;
 using Wireframe.Messages;
 using Wireframe.Routing;
 
 namespace Wireframe.Benchmarks;
 
-/// <summary>Typed dispatch: <see cref="Ping"/> in, <see cref="Pong"/> (next sequence number) out, through the binary-message serializer.</summary>
+/// <summary>
+/// Typed dispatch with the PingPong example's messages: <see cref="Ping"/> in, <see cref="Pong"/>
+/// (next value) out, through the binary-message serializer. The example's logging middleware and
+/// error hook are left out so the scenario measures dispatch alone.
+/// </summary>
 internal static class PingPongApp
 {
-    public const uint PingId = 2;
-    public const uint PongId = 3;
+    public const uint PingId = Examples.PingPong.PingPongApp.PingMessageId;
+    public const uint PongId = Examples.PingPong.PingPongApp.PongMessageId;
 
     public static WireframeAppBuilder<Envelope> Create()
     {
         var app = WireframeApp.CreateBuilder();
-        app.Route<Ping, Pong>(PingId, (ping, _) => new Pong(ping.Sequence + 1));
+        app.Route<Ping, Pong>(PingId, (ping, _) => new Pong(ping.Value + 1));
         app.MapMessageId<Pong>(PongId);
         return app;
     }
