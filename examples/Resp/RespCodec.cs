@@ -196,6 +196,18 @@ public sealed class RespCodec : IFrameCodec<RespFrame>
     /// Reads the number and CRLF of a header, after its type byte, as strictly as Redis: an optional
     /// '-', digits without a leading zero, no "-0". At most 21 bytes are examined.
     /// </summary>
+    /// <summary>
+    /// Reads the number of a header line; <see langword="null"/> when it was read, otherwise the
+    /// result to return: more data needed, or malformed with <paramref name="invalid"/>.
+    /// </summary>
+    private static DecodeResult? ReadHeaderNumber(ref SequenceReader<byte> reader, string invalid, out long value) =>
+        ReadNumber(ref reader, out value) switch
+        {
+            NumberStatus.NeedMoreData => DecodeResult.NeedMoreData,
+            NumberStatus.Invalid => DecodeResult.Malformed(DecodeResult.CannotResynchronize, invalid),
+            _ => null,
+        };
+
     private static NumberStatus ReadNumber(ref SequenceReader<byte> reader, out long value)
     {
         value = 0;
@@ -313,12 +325,9 @@ public sealed class RespCodec : IFrameCodec<RespFrame>
     {
         frame = default;
         reader.Advance(1);
-        switch (ReadNumber(ref reader, out long count))
+        if (ReadHeaderNumber(ref reader, "Protocol error: invalid multibulk length", out long count) is { } incomplete)
         {
-            case NumberStatus.NeedMoreData:
-                return DecodeResult.NeedMoreData;
-            case NumberStatus.Invalid:
-                return DecodeResult.Malformed(DecodeResult.CannotResynchronize, "Protocol error: invalid multibulk length");
+            return incomplete;
         }
 
         if (count < 0)
@@ -351,12 +360,9 @@ public sealed class RespCodec : IFrameCodec<RespFrame>
                 return DecodeResult.Malformed(DecodeResult.CannotResynchronize, $"Protocol error: expected '$', got '{Printable(prefix)}'");
             }
 
-            switch (ReadNumber(ref reader, out long length))
+            if (ReadHeaderNumber(ref reader, "Protocol error: invalid bulk length", out long length) is { } elementIncomplete)
             {
-                case NumberStatus.NeedMoreData:
-                    return DecodeResult.NeedMoreData;
-                case NumberStatus.Invalid:
-                    return DecodeResult.Malformed(DecodeResult.CannotResynchronize, "Protocol error: invalid bulk length");
+                return elementIncomplete;
             }
 
             if (CheckBulkLength(length, reader.Consumed) is { } error)
@@ -390,12 +396,9 @@ public sealed class RespCodec : IFrameCodec<RespFrame>
     {
         frame = default;
         reader.Advance(1);
-        switch (ReadNumber(ref reader, out long length))
+        if (ReadHeaderNumber(ref reader, "Protocol error: invalid bulk length", out long length) is { } incomplete)
         {
-            case NumberStatus.NeedMoreData:
-                return DecodeResult.NeedMoreData;
-            case NumberStatus.Invalid:
-                return DecodeResult.Malformed(DecodeResult.CannotResynchronize, "Protocol error: invalid bulk length");
+            return incomplete;
         }
 
         if (length == -1)
@@ -471,12 +474,9 @@ public sealed class RespCodec : IFrameCodec<RespFrame>
     {
         frame = default;
         reader.Advance(1);
-        switch (ReadNumber(ref reader, out long value))
+        if (ReadHeaderNumber(ref reader, "Protocol error: invalid integer", out long value) is { } incomplete)
         {
-            case NumberStatus.NeedMoreData:
-                return DecodeResult.NeedMoreData;
-            case NumberStatus.Invalid:
-                return DecodeResult.Malformed(DecodeResult.CannotResynchronize, "Protocol error: invalid integer");
+            return incomplete;
         }
 
         frame = RespFrame.FromInteger(value);
