@@ -91,8 +91,13 @@ public sealed class OutboundTests
     [Fact]
     public async Task A_peer_that_stops_reading_cannot_wedge_shutdown_past_the_drain_deadline()
     {
+        var handling = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var app = WireframeApp.CreateBuilder().Configure(o => o.ShutdownDrainTimeout = TimeSpan.FromSeconds(3));
-        app.Route<byte[], byte[]>(1, (_, _) => new byte[16 * 1024]);
+        app.Route<byte[], byte[]>(1, (_, _) =>
+        {
+            handling.TrySetResult();
+            return new byte[16 * 1024];
+        });
         await using var host = WireframeTest.CreateHost(app);
 
         // Tiny pipe thresholds: the server's flush waits as soon as the client stops reading.
@@ -100,6 +105,9 @@ public sealed class OutboundTests
         await using var client = host.Connect(pipes);
         await client.SendFrameAsync(Frame(1, "flood"));
 
+        // Shut down only once the request is in hand; before that the connection is merely idle
+        // and would close at once with ServerShutdown, which is another test's subject.
+        await handling.Task.Within();
         Task<bool> shutdown = host.ShutdownAsync();
         host.Time.Advance(TimeSpan.FromSeconds(3));
 
