@@ -1,4 +1,5 @@
 using Wireframe.Framing;
+using Wireframe.Outbound;
 using Wireframe.Routing;
 
 namespace Wireframe;
@@ -67,6 +68,45 @@ public sealed class WireframeOptions
     /// </summary>
     public long? OutputBufferPauseThreshold { get; set; }
 
+    /// <summary>Gets or sets how many high-priority pushes may wait per connection; a full queue makes <c>PushAsync</c> wait. Default 64.</summary>
+    public int HighPriorityPushCapacity { get; set; } = 64;
+
+    /// <summary>Gets or sets how many low-priority pushes may wait per connection. Default 64.</summary>
+    public int LowPriorityPushCapacity { get; set; } = 64;
+
+    /// <summary>
+    /// Gets or sets the fairness budget: after this many high-priority frames in a row, a waiting
+    /// low-priority push or response frame gets its turn. 0 disables fairness (all high-priority
+    /// frames go first). Default 16.
+    /// </summary>
+    public int MaxHighPriorityBurst { get; set; } = 16;
+
+    /// <summary>
+    /// Gets or sets a time slice for the fairness budget: once high-priority frames have had the
+    /// writer for this long in a row, a waiting low-priority push or response frame gets its turn.
+    /// <see langword="null"/> (the default) uses only <see cref="MaxHighPriorityBurst"/>.
+    /// </summary>
+    public TimeSpan? HighPriorityTimeSlice { get; set; }
+
+    /// <summary>Gets or sets the per-connection push rate limit, shared by both priorities; <see langword="null"/> (the default) for none.</summary>
+    public PushRateLimit? PushRateLimit { get; set; }
+
+    /// <summary>
+    /// Gets or sets how many frames must be lost (queue and dead-letter queue both full) between two
+    /// warnings about it. Default 1: every loss is logged, subject to <see cref="DeadLetterLogInterval"/>.
+    /// </summary>
+    public int DeadLetterLogEveryN { get; set; } = 1;
+
+    /// <summary>Gets or sets the least time between two warnings about lost frames. Default zero (no limit).</summary>
+    public TimeSpan DeadLetterLogInterval { get; set; } = TimeSpan.Zero;
+
+    /// <summary>
+    /// Gets or sets how long the writer may stay blocked on a peer that does not read before the
+    /// connection is closed as a slow consumer. <see langword="null"/> (the default) never evicts;
+    /// the blocked writer is then the backpressure every sender feels.
+    /// </summary>
+    public TimeSpan? SlowConsumerTimeout { get; set; }
+
     /// <summary>Throws when an option is out of range, naming it.</summary>
     /// <exception cref="ArgumentOutOfRangeException">An option is out of range.</exception>
     public void Validate()
@@ -80,6 +120,14 @@ public sealed class WireframeOptions
         Require(MaxUnflushedBytes > 0, nameof(MaxUnflushedBytes), MaxUnflushedBytes, "must be positive");
         Require(InputBufferPauseThreshold is null or > 0, nameof(InputBufferPauseThreshold), InputBufferPauseThreshold, "must be positive");
         Require(OutputBufferPauseThreshold is null or > 0, nameof(OutputBufferPauseThreshold), OutputBufferPauseThreshold, "must be positive");
+        Require(HighPriorityPushCapacity > 0, nameof(HighPriorityPushCapacity), HighPriorityPushCapacity, "must be positive");
+        Require(LowPriorityPushCapacity > 0, nameof(LowPriorityPushCapacity), LowPriorityPushCapacity, "must be positive");
+        Require(MaxHighPriorityBurst >= 0, nameof(MaxHighPriorityBurst), MaxHighPriorityBurst, "must not be negative");
+        Require(HighPriorityTimeSlice is null || HighPriorityTimeSlice > TimeSpan.Zero, nameof(HighPriorityTimeSlice), HighPriorityTimeSlice, "must be positive");
+        Require(DeadLetterLogEveryN > 0, nameof(DeadLetterLogEveryN), DeadLetterLogEveryN, "must be positive");
+        Require(DeadLetterLogInterval >= TimeSpan.Zero, nameof(DeadLetterLogInterval), DeadLetterLogInterval, "must not be negative");
+        Require(SlowConsumerTimeout is null || SlowConsumerTimeout > TimeSpan.Zero, nameof(SlowConsumerTimeout), SlowConsumerTimeout, "must be positive");
+        PushRateLimit?.Validate(nameof(PushRateLimit));
         Require(Enum.IsDefined(OversizedFrameAction), nameof(OversizedFrameAction), OversizedFrameAction, "is not a defined value");
         Require(Enum.IsDefined(MalformedFrameAction), nameof(MalformedFrameAction), MalformedFrameAction, "is not a defined value");
         Require(Enum.IsDefined(UnknownMessagePolicy), nameof(UnknownMessagePolicy), UnknownMessagePolicy, "is not a defined value");

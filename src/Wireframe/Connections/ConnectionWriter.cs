@@ -4,6 +4,8 @@ using System.Runtime.CompilerServices;
 using Wireframe.Diagnostics;
 using Wireframe.Framing;
 using Wireframe.Messages;
+using Wireframe.Outbound;
+using Wireframe.Routing;
 using Wireframe.Serialization;
 
 namespace Wireframe.Connections;
@@ -29,18 +31,34 @@ internal sealed class ConnectionWriter<TFrame>
     private readonly WireframeMetrics _metrics;
     private readonly int _maxUnflushedBytes;
     private readonly bool _canMeasureUnflushed;
+    private readonly WireframeConnection<TFrame> _connection;
+    private readonly IWireframeProtocol<TFrame>? _protocol;
+    private readonly int _maxHighBurst;
+    private readonly TimeSpan? _highTimeSlice;
+    private readonly TimeSpan? _slowConsumerTimeout;
+    private PushQueues<TFrame>? _pushes;
+    private ITimer? _slowConsumerTimer;
     private long _unflushedFrames;
+    private int _highStreak;
+    private long _highStreakStarted;
     private bool _hasUnflushedBytes;
     private bool _completed;
 
-    public ConnectionWriter(PipeWriter output, IFrameCodec<TFrame> codec, IEnvelopeFormat<TFrame> format, WireframeMetrics metrics, int maxUnflushedBytes)
+    public ConnectionWriter(WireframeConnection<TFrame> connection, PipeWriter output)
     {
+        WireframeApplication<TFrame> application = connection.Application;
+        WireframeOptions options = application.Options;
+        _connection = connection;
         _output = output;
-        _codec = codec;
-        _format = format;
-        _metrics = metrics;
-        _maxUnflushedBytes = maxUnflushedBytes;
+        _codec = application.Codec;
+        _format = application.Format;
+        _metrics = application.Metrics;
+        _protocol = application.Protocol;
+        _maxUnflushedBytes = options.MaxUnflushedBytes;
         _canMeasureUnflushed = output.CanGetUnflushedBytes;
+        _maxHighBurst = options.MaxHighPriorityBurst;
+        _highTimeSlice = options.HighPriorityTimeSlice;
+        _slowConsumerTimeout = options.SlowConsumerTimeout;
     }
 
     /// <summary>Gets a value indicating whether the writer no longer accepts frames.</summary>
@@ -60,9 +78,14 @@ internal sealed class ConnectionWriter<TFrame>
             return new ValueTask<bool>(false);
         }
 
+        if (_pushes is { Pending: > 0 })
+        {
+            return PushesThenWriteAsync(frame, cancellationToken);
+        }
+
         try
         {
-            EncodeHeld(frame);
+            EncodeResponseHeld(frame);
         }
         catch
         {
@@ -92,13 +115,19 @@ internal sealed class ConnectionWriter<TFrame>
             return new ValueTask<bool>(false);
         }
 
+        if (_pushes is { Pending: > 0 })
+        {
+            _gate.Exit();
+            return WriteMessageContendedAsync(messageId, correlationId, message, formatter, cancellationToken);
+        }
+
         // The thread's scratch buffer is safe here: serialization and encoding finish before this
         // method can yield.
         PooledBufferWriter scratch = PooledBufferWriter.RentScratch();
         try
         {
             formatter.Serialize(message, scratch);
-            EncodeHeld(_format.CreateFrame(messageId, correlationId, new ReadOnlySequence<byte>(scratch.WrittenMemory)));
+            EncodeResponseHeld(_format.CreateFrame(messageId, correlationId, new ReadOnlySequence<byte>(scratch.WrittenMemory)));
         }
         catch
         {
@@ -153,12 +182,29 @@ internal sealed class ConnectionWriter<TFrame>
         await _gate.EnterAsync().ConfigureAwait(false);
         try
         {
-            if (_completed)
+            // Already completed, or aborted: there is nothing left to deliver, only queues to release.
+            bool open = !_completed;
+            if (open && error is null && _pushes is { Pending: > 0 })
+            {
+                try
+                {
+                    // A graceful end still delivers what was queued before the connection stopped accepting.
+                    await DrainPushesHeldAsync(responseWaiting: false).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (TransportErrors.IsTransportError(ex))
+                {
+                    error = ex;
+                }
+            }
+
+            _completed = true;
+            _pushes?.Close();
+            _slowConsumerTimer?.Dispose();
+            if (!open)
             {
                 return;
             }
 
-            _completed = true;
             if (_hasUnflushedBytes && error is null)
             {
                 _metrics.FramesSent(_unflushedFrames);
@@ -186,15 +232,235 @@ internal sealed class ConnectionWriter<TFrame>
     public void Abort()
     {
         Volatile.Write(ref _completed, true);
+        _pushes?.StopAccepting();
         _output.CancelPendingFlush();
     }
 
-    private void EncodeHeld(in TFrame frame)
+    /// <summary>Gets the connection's push queues, creating them on first use.</summary>
+    public PushQueues<TFrame> GetOrCreatePushes()
     {
+        if (Volatile.Read(ref _pushes) is { } existing)
+        {
+            return existing;
+        }
+
+        var created = new PushQueues<TFrame>(_connection.Application, _connection.Id, this);
+        PushQueues<TFrame> pushes = Interlocked.CompareExchange(ref _pushes, created, null) ?? created;
+        if (pushes == created && (_connection.PendingStop is not null || Volatile.Read(ref _completed)))
+        {
+            // The connection stopped while the queues were being created; nobody else will close them.
+            created.StopAccepting();
+            if (Volatile.Read(ref _completed))
+            {
+                created.Close();
+            }
+        }
+
+        return pushes;
+    }
+
+    /// <summary>Stops accepting pushes (queued ones are still delivered on a graceful close).</summary>
+    public void StopPushes() => Volatile.Read(ref _pushes)?.StopAccepting();
+
+    /// <summary>
+    /// Writes queued pushes while nobody else is writing: takes the lock, drains in priority order
+    /// with the fairness budget (stepping aside when another writer waits), flushes, and goes round
+    /// again if more arrived meanwhile. Runs on the thread pool, scheduled by a push.
+    /// </summary>
+    internal async Task PumpPushesAsync(PushQueues<TFrame> pushes)
+    {
+        do
+        {
+            await _gate.EnterAsync().ConfigureAwait(false);
+            try
+            {
+                if (!_completed)
+                {
+                    await DrainPushesHeldAsync(responseWaiting: false).ConfigureAwait(false);
+                    if (_hasUnflushedBytes && !_completed)
+                    {
+                        await FlushCoreHeldAsync(CancellationToken.None).ConfigureAwait(false);
+                    }
+                }
+            }
+            catch (Exception ex) when (TransportErrors.IsTransportError(ex))
+            {
+                // The read loop learns of a dead transport by itself; nothing to do here.
+            }
+            catch (Exception ex)
+            {
+                // A codec or before-send hook failed on a pushed frame: the connection cannot continue safely.
+                _connection.RequestStop(_connection.HookFailed("before send", ex));
+            }
+            finally
+            {
+                _gate.Exit();
+            }
+        }
+        while (pushes.PumpFinished());
+    }
+
+    /// <summary>
+    /// Writes queued pushes with the lock held: high priority first, then low, with the fairness
+    /// budget giving a low-priority push or the waiting response (when <paramref name="responseWaiting"/>)
+    /// a turn after a run of high-priority frames.
+    /// </summary>
+    private async ValueTask DrainPushesHeldAsync(bool responseWaiting)
+    {
+        PushQueues<TFrame>? pushes = _pushes;
+        if (pushes is null)
+        {
+            return;
+        }
+
+        while (!_completed && TryTakePush(pushes, responseWaiting || _gate.HasWaiters, out OutboundItem<TFrame> item))
+        {
+            try
+            {
+                EncodeHeld(item.Frame);
+            }
+            finally
+            {
+                item.Release();
+            }
+
+            if (_canMeasureUnflushed && _output.UnflushedBytes >= _maxUnflushedBytes && !await FlushCoreHeldAsync(CancellationToken.None).ConfigureAwait(false))
+            {
+                return;
+            }
+        }
+    }
+
+    private bool TryTakePush(PushQueues<TFrame> pushes, bool otherWaiting, out OutboundItem<TFrame> item)
+    {
+        if (pushes.Pending <= 0)
+        {
+            item = default;
+            return false;
+        }
+
+        if (!FairTurnDue())
+        {
+            if (pushes.TryDequeue(PushPriority.High, out item))
+            {
+                if (_highStreak++ == 0 && _highTimeSlice is not null)
+                {
+                    _highStreakStarted = _connection.Application.TimeProvider.GetTimestamp();
+                }
+
+                return true;
+            }
+        }
+
+        if (pushes.TryDequeue(PushPriority.Low, out item))
+        {
+            _highStreak = 0;
+            return true;
+        }
+
+        if (otherWaiting)
+        {
+            // The fair turn goes to whoever waits for the writer (a response or stream frame).
+            _highStreak = 0;
+            item = default;
+            return false;
+        }
+
+        _highStreak = 0;
+        if (pushes.TryDequeue(PushPriority.High, out item))
+        {
+            _highStreak = 1;
+            return true;
+        }
+
+        return false;
+    }
+
+    private bool FairTurnDue() =>
+        _highStreak > 0
+        && ((_maxHighBurst > 0 && _highStreak >= _maxHighBurst)
+            || (_highTimeSlice is { } slice && _connection.Application.TimeProvider.GetElapsedTime(_highStreakStarted) >= slice));
+
+    private async ValueTask<bool> PushesThenWriteAsync(TFrame frame, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await DrainPushesHeldAsync(responseWaiting: true).ConfigureAwait(false);
+            if (_completed)
+            {
+                _gate.Exit();
+                return false;
+            }
+
+            EncodeResponseHeld(frame);
+        }
+        catch
+        {
+            _gate.Exit();
+            throw;
+        }
+
+        return await ReleaseOrFlushAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private void EncodeResponseHeld(in TFrame frame)
+    {
+        _highStreak = 0;
+        EncodeHeld(frame);
+    }
+
+    private void EncodeHeld(TFrame frame)
+    {
+        if (_protocol is { } protocol)
+        {
+            protocol.BeforeSend(ref frame, _connection);
+        }
+
         _codec.Encode(frame, _output);
         _unflushedFrames++;
         _hasUnflushedBytes = true;
     }
+
+    /// <summary>Flushes with the lock held and keeps it. Returns <see langword="false"/> when the connection is closed.</summary>
+    private async ValueTask<bool> FlushCoreHeldAsync(CancellationToken cancellationToken)
+    {
+        _metrics.FramesSent(_unflushedFrames);
+        _unflushedFrames = 0;
+        _hasUnflushedBytes = false;
+        ValueTask<FlushResult> flush = _output.FlushAsync(cancellationToken);
+        FlushResult result;
+        if (flush.IsCompleted)
+        {
+            result = flush.Result;
+        }
+        else
+        {
+            ArmSlowConsumerTimer();
+            try
+            {
+                result = await flush.ConfigureAwait(false);
+            }
+            finally
+            {
+                DisarmSlowConsumerTimer();
+            }
+        }
+
+        return !(result.IsCompleted || result.IsCanceled || _completed);
+    }
+
+    private void ArmSlowConsumerTimer()
+    {
+        if (_slowConsumerTimeout is not { } timeout)
+        {
+            return;
+        }
+
+        _slowConsumerTimer ??= _connection.Application.TimeProvider.CreateTimer(static state => ((WireframeConnection<TFrame>)state!).EvictSlowConsumer(), _connection, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        _slowConsumerTimer.Change(timeout, Timeout.InfiniteTimeSpan);
+    }
+
+    private void DisarmSlowConsumerTimer() => _slowConsumerTimer?.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
 
     private ValueTask<bool> ReleaseOrFlushAsync(CancellationToken cancellationToken)
     {
@@ -212,11 +478,7 @@ internal sealed class ConnectionWriter<TFrame>
     {
         try
         {
-            _metrics.FramesSent(_unflushedFrames);
-            _unflushedFrames = 0;
-            _hasUnflushedBytes = false;
-            FlushResult result = await _output.FlushAsync(cancellationToken).ConfigureAwait(false);
-            return !(result.IsCompleted || result.IsCanceled || _completed);
+            return await FlushCoreHeldAsync(cancellationToken).ConfigureAwait(false);
         }
         finally
         {
@@ -234,9 +496,14 @@ internal sealed class ConnectionWriter<TFrame>
             return false;
         }
 
+        if (_pushes is { Pending: > 0 })
+        {
+            return await PushesThenWriteAsync(frame, cancellationToken).ConfigureAwait(false);
+        }
+
         try
         {
-            EncodeHeld(frame);
+            EncodeResponseHeld(frame);
         }
         catch
         {

@@ -47,4 +47,7 @@ public enum DisconnectReason
 
     /// <summary>The connection was refused on arrival: <see cref="WireframeOptions.MaxConcurrentConnections"/> was reached, or the server is shutting down.</summary>
     Refused,
+
+    /// <summary>The peer stopped reading and the writer stayed blocked longer than <see cref="WireframeOptions.SlowConsumerTimeout"/>.</summary>
+    SlowConsumer,
 }

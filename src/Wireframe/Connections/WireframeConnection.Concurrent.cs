@@ -57,7 +57,7 @@ public sealed partial class WireframeConnection<TFrame>
         }
         finally
         {
-            context.Finish();
+            EndCommand(context);
             owned.Dispose();
             inFlight.Release();
         }

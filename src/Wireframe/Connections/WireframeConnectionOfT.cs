@@ -3,6 +3,7 @@ using System.IO.Pipelines;
 using Microsoft.AspNetCore.Connections;
 using Wireframe.Diagnostics;
 using Wireframe.Framing;
+using Wireframe.Outbound;
 using Wireframe.Routing;
 using Wireframe.Serialization;
 
@@ -28,8 +29,7 @@ public sealed partial class WireframeConnection<TFrame> : WireframeConnection
     {
         Application = application;
         _transport = transport;
-        WireframeOptions options = application.Options;
-        Writer = new ConnectionWriter<TFrame>(transport.Transport.Output, application.Codec, application.Format, application.Metrics, options.MaxUnflushedBytes);
+        Writer = new ConnectionWriter<TFrame>(this, transport.Transport.Output);
     }
 
     /// <summary>Gets the application serving this connection.</summary>
@@ -38,6 +38,12 @@ public sealed partial class WireframeConnection<TFrame> : WireframeConnection
     internal ConnectionWriter<TFrame> Writer { get; }
 
     internal PipeReader Input => _transport.Transport.Input;
+
+    /// <summary>
+    /// Gets the connection's push handle, for sending frames to the peer from anywhere, at any time.
+    /// The push queues are created on first use.
+    /// </summary>
+    public PushHandle<TFrame> Pushes => new(Writer.GetOrCreatePushes());
 
     /// <summary>Gets why the connection is stopping, once something asked it to.</summary>
     internal DisconnectInfo? PendingStop => Volatile.Read(ref _stop);
@@ -107,7 +113,7 @@ public sealed partial class WireframeConnection<TFrame> : WireframeConnection
         }
 
         // A drain-timeout abort wins over whatever the interrupted loop concluded.
-        if (PendingStop is { Reason: DisconnectReason.DrainTimeout } aborted)
+        if (PendingStop is { Reason: DisconnectReason.DrainTimeout or DisconnectReason.SlowConsumer } aborted)
         {
             outcome = aborted;
         }
@@ -135,16 +141,34 @@ public sealed partial class WireframeConnection<TFrame> : WireframeConnection
     /// <summary>Records why the connection must stop (the first reason wins) and wakes the read loop.</summary>
     internal void RequestStop(DisconnectInfo reason)
     {
-        if (Interlocked.CompareExchange(ref _stop, reason, null) is null || reason.Reason == DisconnectReason.DrainTimeout)
+        bool abort = reason.Reason is DisconnectReason.DrainTimeout or DisconnectReason.SlowConsumer;
+        if (Interlocked.CompareExchange(ref _stop, reason, null) is null || abort)
         {
-            if (reason.Reason == DisconnectReason.DrainTimeout)
+            if (abort)
             {
                 Volatile.Write(ref _stop, reason);
             }
 
+            Writer.StopPushes();
             FireClosing();
             Input.CancelPendingRead();
         }
+    }
+
+    /// <summary>Closes a connection whose peer stopped reading for longer than <see cref="WireframeOptions.SlowConsumerTimeout"/>.</summary>
+    internal void EvictSlowConsumer()
+    {
+        if (Volatile.Read(ref _finished) != 0)
+        {
+            return;
+        }
+
+        TimeSpan timeout = Application.Options.SlowConsumerTimeout ?? TimeSpan.Zero;
+        WireframeLog.SlowConsumerEvicted(Application.Logger, Id.Value, timeout);
+        Application.Metrics.Error(ErrorTypes.SlowConsumer);
+        RequestStop(new DisconnectInfo(DisconnectReason.SlowConsumer, Detail: $"The peer did not read for {nameof(WireframeOptions)}.{nameof(WireframeOptions.SlowConsumerTimeout)} ({timeout})."));
+        Writer.Abort();
+        _transport.Abort(new ConnectionAbortedException($"The peer did not read for {nameof(WireframeOptions)}.{nameof(WireframeOptions.SlowConsumerTimeout)} ({timeout})."));
     }
 
     internal async ValueTask OnUnknownMessageAsync(RequestContext<TFrame> context)
@@ -168,6 +192,18 @@ public sealed partial class WireframeConnection<TFrame> : WireframeConnection
         if (Application.PreambleStage is { } preamble && await preamble.RunAsync(this).ConfigureAwait(false) is { } preambleFailure)
         {
             return preambleFailure;
+        }
+
+        if (Application.Protocol is { } protocol)
+        {
+            try
+            {
+                await protocol.OnConnectionSetupAsync(Pushes, this).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (!TransportErrors.IsTransportError(ex))
+            {
+                return HookFailed("connection setup", ex);
+            }
         }
 
         if (Application.ConnectedHook is { } connected)
@@ -261,6 +297,10 @@ public sealed partial class WireframeConnection<TFrame> : WireframeConnection
                 if (outcome is null && result.IsCompleted && PendingStop is null)
                 {
                     outcome = decoder.Eof(buffer);
+                    if (Application.Protocol is { } protocol)
+                    {
+                        outcome = RunEofHook(protocol, outcome, buffer);
+                    }
                 }
             }
             finally
@@ -289,13 +329,13 @@ public sealed partial class WireframeConnection<TFrame> : WireframeConnection
         }
         catch (Exception ex)
         {
-            return FailRequestAsync(context, ex);
+            return FailAndEndCommandAsync(context, ex);
         }
 
         if (pending.IsCompletedSuccessfully)
         {
             pending.GetAwaiter().GetResult();
-            context.Finish();
+            EndCommand(context);
             return default;
         }
 
@@ -314,61 +354,118 @@ public sealed partial class WireframeConnection<TFrame> : WireframeConnection
         }
         finally
         {
-            context.Finish();
+            EndCommand(context);
+        }
+    }
+
+    private async ValueTask FailAndEndCommandAsync(RequestContext<TFrame> context, Exception exception)
+    {
+        try
+        {
+            await FailRequestAsync(context, exception).ConfigureAwait(false);
+        }
+        finally
+        {
+            EndCommand(context);
+        }
+    }
+
+    /// <summary>Runs the protocol's command-end hook and releases the request's frame.</summary>
+    internal void EndCommand(RequestContext<TFrame> context)
+    {
+        if (Application.Protocol is { } protocol)
+        {
+            try
+            {
+                protocol.OnCommandEnd(context);
+            }
+            catch (Exception ex)
+            {
+                RequestStop(HookFailed("command end", ex));
+            }
+        }
+
+        context.Finish();
+    }
+
+    private DisconnectInfo RunEofHook(IWireframeProtocol<TFrame> protocol, DisconnectInfo outcome, ReadOnlySequence<byte> partial)
+    {
+        try
+        {
+            protocol.OnEof(outcome.Eof ?? FrameEofKind.Clean, partial, this);
+            return outcome;
+        }
+        catch (Exception ex)
+        {
+            return HookFailed("end of input", ex);
         }
     }
 
     /// <summary>Classifies a failed request and applies the policy; only the connection can be harmed, never the server.</summary>
     private async ValueTask FailRequestAsync(RequestContext<TFrame> context, Exception exception)
     {
-        try
+        if (TransportErrors.IsTransportError(exception))
         {
-            if (TransportErrors.IsTransportError(exception))
+            WireframeLog.TransportClosed(Application.Logger, Id.Value, exception.Message);
+            RequestStop(new DisconnectInfo(DisconnectReason.TransportError, Exception: exception, Detail: exception.Message));
+            return;
+        }
+
+        if (exception is OperationCanceledException && PendingStop is not null)
+        {
+            // The handler honoured the closing token; the stop reason already says why.
+            return;
+        }
+
+        bool protocolError = exception is WireframeProtocolException or MessageFormatException;
+        if (protocolError)
+        {
+            Application.Metrics.Error(ErrorTypes.ProtocolError);
+            WireframeLog.ProtocolError(Application.Logger, Id.Value, context.MessageId, exception.Message);
+        }
+        else
+        {
+            Application.Metrics.Error(ErrorTypes.HandlerException);
+            bool close = Application.Options.HandlerExceptionPolicy == HandlerExceptionPolicy.CloseConnection;
+            WireframeLog.HandlerFailed(Application.Logger, Id.Value, context.MessageId, close ? "closing the connection" : "failing the request", exception);
+            if (close)
             {
-                WireframeLog.TransportClosed(Application.Logger, Id.Value, exception.Message);
-                RequestStop(new DisconnectInfo(DisconnectReason.TransportError, Exception: exception, Detail: exception.Message));
+                RequestStop(new DisconnectInfo(DisconnectReason.HandlerFailed, Exception: exception, Detail: $"The handler for message {context.MessageId} threw {exception.GetType().Name}: {exception.Message}"));
                 return;
-            }
-
-            if (exception is OperationCanceledException && PendingStop is not null)
-            {
-                // The handler honoured the closing token; the stop reason already says why.
-                return;
-            }
-
-            bool protocolError = exception is WireframeProtocolException or MessageFormatException;
-            if (protocolError)
-            {
-                Application.Metrics.Error(ErrorTypes.ProtocolError);
-                WireframeLog.ProtocolError(Application.Logger, Id.Value, context.MessageId, exception.Message);
-            }
-            else
-            {
-                Application.Metrics.Error(ErrorTypes.HandlerException);
-                bool close = Application.Options.HandlerExceptionPolicy == HandlerExceptionPolicy.CloseConnection;
-                WireframeLog.HandlerFailed(Application.Logger, Id.Value, context.MessageId, close ? "closing the connection" : "failing the request", exception);
-                if (close)
-                {
-                    RequestStop(new DisconnectInfo(DisconnectReason.HandlerFailed, Exception: exception, Detail: $"The handler for message {context.MessageId} threw {exception.GetType().Name}: {exception.Message}"));
-                    return;
-                }
-            }
-
-            if (Application.RequestErrorHook is { } hook)
-            {
-                try
-                {
-                    await hook(context, exception).ConfigureAwait(false);
-                }
-                catch (Exception hookException) when (!TransportErrors.IsTransportError(hookException))
-                {
-                    RequestStop(HookFailed("request error", hookException));
-                }
             }
         }
-        finally
+
+        if (protocolError && Application.Protocol is { } protocol)
         {
-            context.Finish();
+            bool created;
+            TFrame errorFrame;
+            try
+            {
+                created = protocol.TryCreateErrorFrame(context, exception, out errorFrame);
+            }
+            catch (Exception hookException) when (!TransportErrors.IsTransportError(hookException))
+            {
+                RequestStop(HookFailed("error frame", hookException));
+                return;
+            }
+
+            if (created)
+            {
+                await Writer.WriteAsync(errorFrame).ConfigureAwait(false);
+                return;
+            }
+        }
+
+        if (Application.RequestErrorHook is { } hook)
+        {
+            try
+            {
+                await hook(context, exception).ConfigureAwait(false);
+            }
+            catch (Exception hookException) when (!TransportErrors.IsTransportError(hookException))
+            {
+                RequestStop(HookFailed("request error", hookException));
+            }
         }
     }
 

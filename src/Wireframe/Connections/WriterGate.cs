@@ -16,6 +16,9 @@ internal sealed class WriterGate
     private int _count;
     private SemaphoreSlim? _handoff;
 
+    /// <summary>Gets a value indicating whether anybody waits behind the holder.</summary>
+    public bool HasWaiters => Volatile.Read(ref _count) > 1;
+
     /// <summary>Enters if the gate is free, without waiting.</summary>
     public bool TryEnter() => Interlocked.CompareExchange(ref _count, 1, 0) == 0;
 

@@ -29,4 +29,7 @@ public static class ErrorTypes
 
     /// <summary>A connection was aborted because it did not finish within the shutdown drain deadline.</summary>
     public const string DrainTimeout = "drain_timeout";
+
+    /// <summary>A peer stopped reading for longer than <see cref="WireframeOptions.SlowConsumerTimeout"/>.</summary>
+    public const string SlowConsumer = "slow_consumer";
 }

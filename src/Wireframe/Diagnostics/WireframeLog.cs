@@ -8,7 +8,7 @@ namespace Wireframe.Diagnostics;
 
 /// <summary>
 /// Every log line the framework writes, source-generated with stable event ids (1-99 connections,
-/// 100-199 framing, 200-299 requests, 300-399 hosting). Log category: <c>Wireframe</c>.
+/// 100-199 framing, 200-299 requests, 300-399 hosting, 400-499 outbound). Log category: <c>Wireframe</c>.
 /// </summary>
 internal static partial class WireframeLog
 {
@@ -70,4 +70,19 @@ internal static partial class WireframeLog
 
     [LoggerMessage(301, LogLevel.Information, "Shutdown: draining {Count} connections, deadline {Timeout}.")]
     public static partial void ShutdownStarted(ILogger logger, long count, TimeSpan timeout);
+
+    [LoggerMessage(400, LogLevel.Warning, "Connection {ConnectionId}: {Priority} push queue full; dropped {Count} frame(s) since the last warning (WireframeOptions.HighPriorityPushCapacity / LowPriorityPushCapacity).")]
+    public static partial void PushDropped(ILogger logger, long connectionId, Outbound.PushPriority priority, long count);
+
+    [LoggerMessage(401, LogLevel.Warning, "Push queue and dead-letter queue both full (or the dead-letter queue is closed): {Count} frame(s) lost since the last warning.")]
+    public static partial void DeadLetterLost(ILogger logger, long count);
+
+    [LoggerMessage(402, LogLevel.Debug, "Connection {ConnectionId}: stream for message {MessageId} ended: {How}.")]
+    public static partial void StreamEnded(ILogger logger, long connectionId, uint messageId, string how);
+
+    [LoggerMessage(403, LogLevel.Warning, "Connection {ConnectionId}: the peer has not read for WireframeOptions.SlowConsumerTimeout ({Timeout}); closing it as a slow consumer.")]
+    public static partial void SlowConsumerEvicted(ILogger logger, long connectionId, TimeSpan timeout);
+
+    [LoggerMessage(404, LogLevel.Error, "Connection {ConnectionId}: the protocol's {Hook} hook threw.")]
+    public static partial void ProtocolHookFailed(ILogger logger, long connectionId, string hook, Exception exception);
 }

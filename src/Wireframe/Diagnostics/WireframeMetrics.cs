@@ -20,6 +20,11 @@ public sealed class WireframeMetrics
     private readonly Counter<long> _framesSent;
     private readonly Counter<long> _errors;
     private readonly Histogram<double> _connectionDuration;
+    private readonly Counter<long> _pushes;
+    private readonly Counter<long> _framesDropped;
+    private readonly Counter<long> _deadLetters;
+    private readonly Counter<long> _streamEnds;
+    private long _queuedPushes;
 
     /// <summary>Initializes a new instance of the <see cref="WireframeMetrics"/> class.</summary>
     /// <param name="meterFactory">The factory that owns the meter.</param>
@@ -37,6 +42,11 @@ public sealed class WireframeMetrics
             "s",
             "How long connections stayed open, by close reason.",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.01, 0.1, 1, 10, 60, 300, 3600] });
+        _pushes = meter.CreateCounter<long>("wireframe.server.pushes", "{frame}", "Frames queued for push, by priority (tag wireframe.push.priority).");
+        _framesDropped = meter.CreateCounter<long>("wireframe.server.frames_dropped", "{frame}", "Pushed frames that were never sent, by reason (tag wireframe.drop_reason).");
+        _deadLetters = meter.CreateCounter<long>("wireframe.server.dead_letters", "{frame}", "Pushed frames delivered to the dead-letter queue because a push queue was full.");
+        _streamEnds = meter.CreateCounter<long>("wireframe.server.stream_terminations", "{stream}", "Streamed responses that ended, by how (tag wireframe.stream_end).");
+        meter.CreateObservableGauge("wireframe.server.push_queue.depth", () => Volatile.Read(ref _queuedPushes), "{frame}", "Pushed frames waiting in connections' queues.");
     }
 
     internal void ConnectionOpened() => _activeConnections.Add(1);
@@ -71,4 +81,20 @@ public sealed class WireframeMetrics
 
     internal void Error(string errorType) =>
         _errors.Add(1, new KeyValuePair<string, object?>("error.type", errorType));
+
+    internal void PushQueued(Outbound.PushPriority priority)
+    {
+        Interlocked.Increment(ref _queuedPushes);
+        _pushes.Add(1, new KeyValuePair<string, object?>("wireframe.push.priority", priority == Outbound.PushPriority.High ? "high" : "low"));
+    }
+
+    internal void PushDequeued() => Interlocked.Decrement(ref _queuedPushes);
+
+    internal void FrameDropped(string reason) =>
+        _framesDropped.Add(1, new KeyValuePair<string, object?>("wireframe.drop_reason", reason));
+
+    internal void DeadLettered() => _deadLetters.Add(1);
+
+    internal void StreamEnded(string how) =>
+        _streamEnds.Add(1, new KeyValuePair<string, object?>("wireframe.stream_end", how));
 }

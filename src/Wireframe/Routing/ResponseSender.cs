@@ -30,6 +30,24 @@ internal sealed class ResponseSender<TFrame, TResponse>
             return default;
         }
 
+        ValueTask<bool> pending = WriteAsync(context, response);
+        if (pending.IsCompletedSuccessfully)
+        {
+            _ = pending.Result;
+            return default;
+        }
+
+        return AwaitAsync(pending);
+    }
+
+    /// <summary>Writes a response frame; <see langword="false"/> when the connection is closed.</summary>
+    public ValueTask<bool> WriteAsync(RequestContext<TFrame> context, TResponse response)
+    {
+        if (response is null)
+        {
+            return new ValueTask<bool>(true);
+        }
+
         var writer = context.TypedConnection.Writer;
         ValueTask<bool> pending;
         if (_formatter is null)
@@ -44,13 +62,8 @@ internal sealed class ResponseSender<TFrame, TResponse>
         {
             pending = writer.WriteMessageAsync(_messageId ?? context.MessageId, context.CorrelationId, response, _formatter);
         }
-        if (pending.IsCompletedSuccessfully)
-        {
-            _ = pending.Result;
-            return default;
-        }
 
-        return AwaitAsync(pending);
+        return pending;
     }
 
     private static async ValueTask AwaitAsync(ValueTask<bool> pending) => await pending.ConfigureAwait(false);

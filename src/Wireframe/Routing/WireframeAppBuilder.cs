@@ -1,8 +1,10 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using System.Threading.Channels;
 using Wireframe.Connections;
 using Wireframe.Framing;
 using Wireframe.Messages;
+using Wireframe.Outbound;
 using Wireframe.Preamble;
 using Wireframe.Serialization;
 
@@ -47,6 +49,10 @@ public sealed class WireframeAppBuilder<TFrame>
     internal Func<RequestContext<TFrame>, ValueTask>? UnknownMessageHook { get; private set; }
 
     internal Func<RequestContext<TFrame>, Exception, ValueTask>? RequestErrorHook { get; private set; }
+
+    internal IWireframeProtocol<TFrame>? Protocol { get; private set; }
+
+    internal ChannelWriter<TFrame>? DeadLetters { get; private set; }
 
     /// <summary>Changes the options.</summary>
     /// <param name="configure">Receives the options.</param>
@@ -93,6 +99,42 @@ public sealed class WireframeAppBuilder<TFrame>
     {
         ArgumentNullException.ThrowIfNull(handler);
         return Route<TRequest, NoResponse?>(messageId, (request, context) => NoReplyAsync(handler(request, context)));
+    }
+
+    /// <summary>
+    /// Routes a message id to a handler whose response is a stream: each item is sent as its own
+    /// frame carrying the request's correlation id, pushes interleave between items, and the
+    /// protocol may add a terminator when the stream ends naturally
+    /// (<see cref="IWireframeProtocol{TFrame}.TryCreateStreamTerminator"/>). The stream's enumerator
+    /// gets a token that fires when the connection closes. For a stream other tasks feed, return
+    /// <c>channel.Reader.ReadAllAsync()</c> of a bounded <see cref="Channel{T}"/>: its writers wait
+    /// while the peer is slower than they are.
+    /// </summary>
+    /// <typeparam name="TRequest">The request type.</typeparam>
+    /// <typeparam name="TItem">The type of each streamed message.</typeparam>
+    /// <param name="messageId">The request's message id.</param>
+    /// <param name="handler">Returns the stream (an <c>async</c> iterator, typically).</param>
+    /// <returns>This builder.</returns>
+    public WireframeAppBuilder<TFrame> RouteStream<TRequest, TItem>(uint messageId, Func<TRequest, RequestContext, IAsyncEnumerable<TItem>> handler)
+    {
+        ArgumentNullException.ThrowIfNull(handler);
+        _routes.Add((messageId, ctx => new StreamRoute<TFrame, TRequest, TItem>(ctx.Reader<TRequest>(), ctx.Sender<TItem>(), handler), $"{typeof(TRequest).Name} -> stream of {typeof(TItem).Name}"));
+        return this;
+    }
+
+    /// <summary>
+    /// Routes a message id to a handler that returns several responses at once; they are sent in
+    /// order, as a stream (same correlation id on each, same terminator).
+    /// </summary>
+    /// <typeparam name="TRequest">The request type.</typeparam>
+    /// <typeparam name="TItem">The type of each response.</typeparam>
+    /// <param name="messageId">The request's message id.</param>
+    /// <param name="handler">Returns the responses.</param>
+    /// <returns>This builder.</returns>
+    public WireframeAppBuilder<TFrame> RouteMany<TRequest, TItem>(uint messageId, Func<TRequest, RequestContext, IEnumerable<TItem>> handler)
+    {
+        ArgumentNullException.ThrowIfNull(handler);
+        return RouteStream<TRequest, TItem>(messageId, (request, context) => new SyncStream<TItem>(handler(request, context)));
     }
 
     /// <summary>Routes a message id to a handler that also takes a parameter from a registered extractor.</summary>
@@ -251,6 +293,33 @@ public sealed class WireframeAppBuilder<TFrame>
         return this;
     }
 
+    /// <summary>
+    /// Installs protocol hooks: connection setup with a push handle, a before-send hook that sees
+    /// every outbound frame, command end, end of input, error frames and stream terminators.
+    /// </summary>
+    /// <param name="protocol">The hooks.</param>
+    /// <returns>This builder.</returns>
+    public WireframeAppBuilder<TFrame> WithProtocol(IWireframeProtocol<TFrame> protocol)
+    {
+        Protocol = protocol ?? throw new ArgumentNullException(nameof(protocol));
+        return this;
+    }
+
+    /// <summary>
+    /// Sends pushed frames that a full queue would drop (<see cref="PushFullPolicy.Drop"/> and
+    /// <see cref="PushFullPolicy.WarnAndDrop"/>) to <paramref name="deadLetters"/> instead. Delivery
+    /// is at most once: a frame that finds the dead-letter queue full or closed too is lost, counted
+    /// and reported in a throttled warning (<see cref="WireframeOptions.DeadLetterLogEveryN"/>,
+    /// <see cref="WireframeOptions.DeadLetterLogInterval"/>).
+    /// </summary>
+    /// <param name="deadLetters">A writer the framework only ever calls <c>TryWrite</c> on; a bounded channel's, typically.</param>
+    /// <returns>This builder.</returns>
+    public WireframeAppBuilder<TFrame> UseDeadLetterQueue(ChannelWriter<TFrame> deadLetters)
+    {
+        DeadLetters = deadLetters ?? throw new ArgumentNullException(nameof(deadLetters));
+        return this;
+    }
+
     /// <summary>Checks and binds everything: routes, serializers, extractors, middleware and options.</summary>
     /// <param name="services">Supplies logging, metrics and time; <see langword="null"/> for none (no logs, private meters, system clock).</param>
     /// <returns>The application, ready to serve connections.</returns>
@@ -311,8 +380,15 @@ public sealed class WireframeAppBuilder<TFrame>
 
         public RequestReader<TFrame, T> Reader<T>() => new(builder.Format, formatters);
 
-        public ResponseSender<TFrame, T> Sender<T>() =>
-            new(builder.Format, formatters, builder._messageIds.TryGetValue(typeof(T), out uint id) ? id : null);
+        public ResponseSender<TFrame, T> Sender<T>()
+        {
+            if (typeof(T).IsGenericType && typeof(T).GetInterfaces().Append(typeof(T)).Any(t => t.IsGenericType && t.GetGenericTypeDefinition() == typeof(IAsyncEnumerable<>)))
+            {
+                throw new InvalidOperationException($"The handler returns a stream ({typeof(T).Name}); route it with RouteStream so each item is sent as its own frame.");
+            }
+
+            return new(builder.Format, formatters, builder._messageIds.TryGetValue(typeof(T), out uint id) ? id : null);
+        }
 
         public IRequestExtractor<T> Extractor<T>(uint messageId) =>
             builder._extractors.TryGetValue(typeof(T), out object? extractor)

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Collections.Frozen;
 using System.Diagnostics.Metrics;
+using System.Threading.Channels;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -8,6 +9,7 @@ using Wireframe.Connections;
 using Wireframe.Diagnostics;
 using Wireframe.Framing;
 using Wireframe.Messages;
+using Wireframe.Outbound;
 using Wireframe.Preamble;
 using Wireframe.Serialization;
 
@@ -46,10 +48,14 @@ public sealed class WireframeApplication<TFrame>
         UnknownMessageHook = builder.UnknownMessageHook;
         RequestErrorHook = builder.RequestErrorHook;
         PreambleStage = builder.PreambleStage;
+        Protocol = builder.Protocol;
+        DeadLetters = builder.DeadLetters;
         Services = services ?? EmptyServiceProvider.Instance;
         Logger = (Services.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance).CreateLogger(WireframeLog.Category);
         Metrics = new WireframeMetrics(Services.GetService<IMeterFactory>() ?? new PrivateMeterFactory());
         TimeProvider = Services.GetService<TimeProvider>() ?? TimeProvider.System;
+        PushRateLimiter = options.PushRateLimit is { } limit ? new RateLimitTicker(limit, TimeProvider) : null;
+        DeadLetterLosses = new LogThrottle(options.DeadLetterLogEveryN, options.DeadLetterLogInterval, TimeProvider);
 
         RequestDelegate<TFrame> pipeline = DispatchAsync;
         for (int i = middleware.Count - 1; i >= 0; i--)
@@ -100,6 +106,15 @@ public sealed class WireframeApplication<TFrame>
     internal Func<RequestContext<TFrame>, ValueTask>? UnknownMessageHook { get; }
 
     internal Func<RequestContext<TFrame>, Exception, ValueTask>? RequestErrorHook { get; }
+
+    /// <summary>Gets the protocol hooks, if the application has any.</summary>
+    internal IWireframeProtocol<TFrame>? Protocol { get; }
+
+    internal ChannelWriter<TFrame>? DeadLetters { get; }
+
+    internal LogThrottle DeadLetterLosses { get; }
+
+    internal RateLimitTicker? PushRateLimiter { get; }
 
     /// <summary>Gets the formatter the application uses for <typeparamref name="T"/> (cached after the first call).</summary>
     /// <typeparam name="T">The message type.</typeparam>
