@@ -7,11 +7,17 @@ internal sealed class ExampleArgs
 {
     public const int DefaultPort = 7878;
 
-    private ExampleArgs(string host, int port, HashSet<string> flags)
+    /// <summary>Options that take a value, besides <c>--port</c> and <c>--host</c>.</summary>
+    private static readonly HashSet<string> ValueOptions = new(StringComparer.Ordinal) { "--client", "--heartbeat" };
+
+    private readonly Dictionary<string, string> _values;
+
+    private ExampleArgs(string host, int port, HashSet<string> flags, Dictionary<string, string> values)
     {
         Host = host;
         Port = port;
         Flags = flags;
+        _values = values;
     }
 
     public string Host { get; }
@@ -22,11 +28,15 @@ internal sealed class ExampleArgs
 
     public bool Has(string flag) => Flags.Contains(flag);
 
+    /// <summary>Gets the value of an option that takes one (see <see cref="ValueOptions"/>).</summary>
+    public string? Value(string option) => _values.GetValueOrDefault(option);
+
     public static ExampleArgs Parse(string[] args)
     {
         string host = "127.0.0.1";
         int port = DefaultPort;
         var flags = new HashSet<string>(StringComparer.Ordinal);
+        var values = new Dictionary<string, string>(StringComparer.Ordinal);
         for (int i = 0; i < args.Length; i++)
         {
             switch (args[i])
@@ -37,12 +47,15 @@ internal sealed class ExampleArgs
                 case "--host" when i + 1 < args.Length:
                     host = args[++i];
                     break;
+                case var option when ValueOptions.Contains(option) && i + 1 < args.Length:
+                    values[option] = args[++i];
+                    break;
                 default:
                     flags.Add(args[i]);
                     break;
             }
         }
 
-        return new ExampleArgs(host, port, flags);
+        return new ExampleArgs(host, port, flags, values);
     }
 }
