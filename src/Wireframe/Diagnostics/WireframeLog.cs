@@ -82,7 +82,4 @@ internal static partial class WireframeLog
 
     [LoggerMessage(403, LogLevel.Warning, "Connection {ConnectionId}: the peer has not read for WireframeOptions.SlowConsumerTimeout ({Timeout}); closing it as a slow consumer.")]
     public static partial void SlowConsumerEvicted(ILogger logger, long connectionId, TimeSpan timeout);
-
-    [LoggerMessage(404, LogLevel.Error, "Connection {ConnectionId}: the protocol's {Hook} hook threw.")]
-    public static partial void ProtocolHookFailed(ILogger logger, long connectionId, string hook, Exception exception);
 }
