@@ -2,6 +2,7 @@
 //   dotnet run -c Release --project benchmarks/Wireframe.Benchmarks -- --filter '*' --job short
 //   dotnet run -c Release --project benchmarks/Wireframe.Benchmarks -- --alloc-probe [--trace]
 //   dotnet run -c Release --project benchmarks/Wireframe.Benchmarks -- --compare [--thread-pool]
+//   dotnet run -c Release --project benchmarks/Wireframe.Benchmarks -- --pushes [ROUNDS]
 // The allocation probe exits non-zero when any dispatch scenario allocates in steady state.
 using BenchmarkDotNet.Running;
 using Wireframe.Benchmarks;
@@ -9,6 +10,11 @@ using Wireframe.Benchmarks;
 if (args.Length > 0 && args[0] == "--alloc-probe")
 {
     return AllocationProbe.Run(args[1..]);
+}
+
+if (args.Length > 0 && args[0] == "--pushes")
+{
+    return await PushBenchmarks.RunAsync(args[1..]);
 }
 
 if (args.Length > 0 && args[0] == "--compare")

@@ -197,22 +197,12 @@ internal sealed class ConnectionWriter<TFrame>
                 }
             }
 
-            _completed = true;
-            _pushes?.Close();
-            _slowConsumerTimer?.Dispose();
-            if (!open)
+            if (open && _hasUnflushedBytes && error is null)
             {
-                return;
-            }
-
-            if (_hasUnflushedBytes && error is null)
-            {
-                _metrics.FramesSent(_unflushedFrames);
-                _unflushedFrames = 0;
-                _hasUnflushedBytes = false;
                 try
                 {
-                    await _output.FlushAsync().ConfigureAwait(false);
+                    // Still subject to SlowConsumerTimeout: a peer that never reads cannot hold the close up.
+                    await FlushCoreHeldAsync(CancellationToken.None).ConfigureAwait(false);
                 }
                 catch (Exception ex) when (TransportErrors.IsTransportError(ex))
                 {
@@ -220,7 +210,15 @@ internal sealed class ConnectionWriter<TFrame>
                 }
             }
 
-            await _output.CompleteAsync(error).ConfigureAwait(false);
+            // Published before the queues are read, so a push handle created concurrently sees one or the other.
+            Volatile.Write(ref _completed, true);
+            Interlocked.MemoryBarrier();
+            _pushes?.Close();
+            _slowConsumerTimer?.Dispose();
+            if (open)
+            {
+                await _output.CompleteAsync(error).ConfigureAwait(false);
+            }
         }
         finally
         {
