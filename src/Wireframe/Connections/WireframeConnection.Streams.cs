@@ -26,9 +26,10 @@ public sealed partial class WireframeConnection<TFrame>
         }
 
         string how = StreamEnds.Error;
-        IAsyncEnumerator<TItem> items = stream.GetAsyncEnumerator(ConnectionClosing);
+        IAsyncEnumerator<TItem>? items = null;
         try
         {
+            items = stream.GetAsyncEnumerator(ConnectionClosing);
             how = await PumpStreamAsync(context, items, sender).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (PendingStop is not null)
@@ -39,7 +40,10 @@ public sealed partial class WireframeConnection<TFrame>
         {
             try
             {
-                await items.DisposeAsync().ConfigureAwait(false);
+                if (items is not null)
+                {
+                    await items.DisposeAsync().ConfigureAwait(false);
+                }
             }
             finally
             {
@@ -57,6 +61,10 @@ public sealed partial class WireframeConnection<TFrame>
             ValueTask<bool> next = items.MoveNextAsync();
             if (!next.IsCompleted && !await Writer.FlushAsync().ConfigureAwait(false))
             {
+                // The peer is gone while the producer is busy. An iterator cannot be disposed with a
+                // MoveNextAsync pending, so tell it (its token fires) and wait for it to stop.
+                RequestStop(new DisconnectInfo(DisconnectReason.PeerClosed, Detail: "The peer stopped reading during a streamed response."));
+                await ObserveAsync(next).ConfigureAwait(false);
                 return StreamEnds.Disconnected;
             }
 
@@ -82,6 +90,18 @@ public sealed partial class WireframeConnection<TFrame>
         }
 
         return StreamEnds.Completed;
+    }
+
+    private static async ValueTask ObserveAsync(ValueTask<bool> pending)
+    {
+        try
+        {
+            await pending.ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            // The iterator honoured the closing token, as it should.
+        }
     }
 
     private string StoppedHow() => IsShuttingDown ? StreamEnds.Shutdown : StreamEnds.Disconnected;

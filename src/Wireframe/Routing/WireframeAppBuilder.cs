@@ -382,7 +382,7 @@ public sealed class WireframeAppBuilder<TFrame>
 
         public ResponseSender<TFrame, T> Sender<T>()
         {
-            if (typeof(T).IsGenericType && typeof(T).GetInterfaces().Append(typeof(T)).Any(t => t.IsGenericType && t.GetGenericTypeDefinition() == typeof(IAsyncEnumerable<>)))
+            if (typeof(T).GetInterfaces().Append(typeof(T)).Any(t => t.IsGenericType && t.GetGenericTypeDefinition() == typeof(IAsyncEnumerable<>)))
             {
                 throw new InvalidOperationException($"The handler returns a stream ({typeof(T).Name}); route it with RouteStream so each item is sent as its own frame.");
             }
