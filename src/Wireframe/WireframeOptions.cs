@@ -45,6 +45,8 @@ public sealed class WireframeOptions
     /// <summary>
     /// Gets or sets how long a graceful shutdown waits for each connection to finish its current
     /// request and say goodbye before aborting it. Default 10 seconds. Idle connections close at once.
+    /// It also bounds any close: a connection whose last frames (queued pushes, a final flush) are
+    /// still waiting for the peer this long after its read loop ended is aborted.
     /// </summary>
     public TimeSpan ShutdownDrainTimeout { get; set; } = TimeSpan.FromSeconds(10);
 

@@ -358,8 +358,9 @@ internal sealed class ConnectionWriter<TFrame>
 
         if (otherWaiting)
         {
-            // The fair turn goes to whoever waits for the writer (a response or stream frame).
-            _highStreak = 0;
+            // The fair turn goes to whoever waits for the writer (a response or stream frame). The
+            // streak stays spent, so that writer finds its turn due instead of draining a new burst
+            // first; writing its frame starts a new streak.
             item = default;
             return false;
         }
@@ -383,7 +384,12 @@ internal sealed class ConnectionWriter<TFrame>
     {
         try
         {
-            await DrainPushesHeldAsync(responseWaiting: true).ConfigureAwait(false);
+            if (!FairTurnDue())
+            {
+                // Pushes go first, up to the fairness budget; a spent budget means this frame's turn is now.
+                await DrainPushesHeldAsync(responseWaiting: true).ConfigureAwait(false);
+            }
+
             if (_completed)
             {
                 _gate.Exit();
@@ -422,7 +428,7 @@ internal sealed class ConnectionWriter<TFrame>
     /// <summary>Flushes with the lock held and keeps it. Returns <see langword="false"/> when the connection is closed.</summary>
     private async ValueTask<bool> FlushCoreHeldAsync(CancellationToken cancellationToken)
     {
-        _metrics.FramesSent(_unflushedFrames);
+        long frames = _unflushedFrames;
         _unflushedFrames = 0;
         _hasUnflushedBytes = false;
         ValueTask<FlushResult> flush = _output.FlushAsync(cancellationToken);
@@ -444,7 +450,14 @@ internal sealed class ConnectionWriter<TFrame>
             }
         }
 
-        return !(result.IsCompleted || result.IsCanceled || _completed);
+        if (result.IsCompleted || result.IsCanceled || _completed)
+        {
+            // The transport is gone or the writer was aborted: these frames were not sent.
+            return false;
+        }
+
+        _metrics.FramesSent(frames);
+        return true;
     }
 
     private void ArmSlowConsumerTimer()

@@ -84,7 +84,7 @@ public sealed partial class WireframeConnection<TFrame> : WireframeConnection
         }
 
         IsShuttingDown = true;
-        _drainTimer = Application.TimeProvider.CreateTimer(static state => ((WireframeConnection<TFrame>)state!).OnDrainTimeout(), this, Application.Options.ShutdownDrainTimeout, Timeout.InfiniteTimeSpan);
+        ArmDrainDeadline();
         RequestStop(new DisconnectInfo(DisconnectReason.ServerShutdown));
     }
 
@@ -112,16 +112,25 @@ public sealed partial class WireframeConnection<TFrame> : WireframeConnection
             outcome = new DisconnectInfo(DisconnectReason.HandlerFailed, Exception: ex, Detail: ex.Message);
         }
 
-        // A drain-timeout abort wins over whatever the interrupted loop concluded.
+        FireClosing();
+        ValueTask completing = Writer.CompleteAsync();
+        if (!completing.IsCompleted)
+        {
+            // The last frames wait for a slow peer, or for a push stuck in a flush. The drain deadline
+            // (already running if the server is shutting down) bounds that wait for every close.
+            ArmDrainDeadline();
+        }
+
+        await completing.ConfigureAwait(false);
+        Volatile.Write(ref _finished, 1);
+        Interlocked.Exchange(ref _drainTimer, null)?.Dispose();
+
+        // An abort (drain deadline, slow consumer) wins over whatever the interrupted loop concluded.
         if (PendingStop is { Reason: DisconnectReason.DrainTimeout or DisconnectReason.SlowConsumer } aborted)
         {
             outcome = aborted;
         }
 
-        Volatile.Write(ref _finished, 1);
-        _drainTimer?.Dispose();
-        FireClosing();
-        await Writer.CompleteAsync().ConfigureAwait(false);
         await Input.CompleteAsync().ConfigureAwait(false);
         await RunDisconnectedHookAsync(outcome).ConfigureAwait(false);
 
@@ -487,6 +496,29 @@ public sealed partial class WireframeConnection<TFrame> : WireframeConnection
         }
     }
 
+    /// <summary>Starts the <see cref="WireframeOptions.ShutdownDrainTimeout"/> countdown once; it aborts the connection if it is still running at the end.</summary>
+    private void ArmDrainDeadline()
+    {
+        if (Volatile.Read(ref _drainTimer) is not null)
+        {
+            return;
+        }
+
+        ITimer timer = Application.TimeProvider.CreateTimer(static state => ((WireframeConnection<TFrame>)state!).OnDrainTimeout(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        if (Interlocked.CompareExchange(ref _drainTimer, timer, null) is not null)
+        {
+            timer.Dispose();
+            return;
+        }
+
+        timer.Change(Application.Options.ShutdownDrainTimeout, Timeout.InfiniteTimeSpan);
+        if (Volatile.Read(ref _finished) != 0)
+        {
+            // The connection ended while the deadline was being armed.
+            Interlocked.Exchange(ref _drainTimer, null)?.Dispose();
+        }
+    }
+
     private void OnDrainTimeout()
     {
         if (Volatile.Read(ref _finished) != 0)
@@ -499,6 +531,7 @@ public sealed partial class WireframeConnection<TFrame> : WireframeConnection
         Application.Metrics.Error(ErrorTypes.DrainTimeout);
         RequestStop(new DisconnectInfo(DisconnectReason.DrainTimeout, Detail: $"Still busy after {nameof(WireframeOptions)}.{nameof(WireframeOptions.ShutdownDrainTimeout)} ({timeout})."));
         Writer.Abort();
-        _transport.Abort(new ConnectionAbortedException($"The server is shutting down and the connection did not finish within {nameof(WireframeOptions)}.{nameof(WireframeOptions.ShutdownDrainTimeout)} ({timeout})."));
+        string why = IsShuttingDown ? "The server is shutting down and the connection" : "The closing connection's last frames";
+        _transport.Abort(new ConnectionAbortedException($"{why} did not finish within {nameof(WireframeOptions)}.{nameof(WireframeOptions.ShutdownDrainTimeout)} ({timeout})."));
     }
 }

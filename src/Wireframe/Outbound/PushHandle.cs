@@ -67,9 +67,9 @@ public readonly struct PushHandle<TFrame> : IEquatable<PushHandle<TFrame>>
     /// <param name="cancellationToken">Cancels the wait.</param>
     /// <returns>What became of the push.</returns>
     public ValueTask<PushResult> PushAsync<TMessage>(uint messageId, TMessage message, PushPriority priority = PushPriority.High, CancellationToken cancellationToken = default) =>
-        _queues is null || !_queues.IsAccepting
-            ? new ValueTask<PushResult>(PushResult.Closed)
-            : _queues.PushAsync(Serialize(_queues, messageId, message), priority, cancellationToken);
+        _queues is null ? new ValueTask<PushResult>(PushResult.Closed)
+        : !_queues.IsAccepting ? new ValueTask<PushResult>(_queues.RefuseUnserialized())
+        : _queues.PushAsync(Serialize(_queues, messageId, message), priority, cancellationToken);
 
     /// <summary>Queues a frame if there is room and a permit now; otherwise applies <paramref name="policy"/>. Never waits.</summary>
     /// <param name="frame">The frame; its memory must not change until it is written.</param>
@@ -87,9 +87,9 @@ public readonly struct PushHandle<TFrame> : IEquatable<PushHandle<TFrame>>
     /// <param name="policy">What to do when the queue is full.</param>
     /// <returns>What became of the push.</returns>
     public PushResult TryPush<TMessage>(uint messageId, TMessage message, PushPriority priority = PushPriority.High, PushFullPolicy policy = PushFullPolicy.ReturnError) =>
-        _queues is null || !_queues.IsAccepting
-            ? PushResult.Closed
-            : _queues.TryPush(Serialize(_queues, messageId, message), priority, policy);
+        _queues is null ? PushResult.Closed
+        : !_queues.IsAccepting ? _queues.RefuseUnserialized()
+        : _queues.TryPush(Serialize(_queues, messageId, message), priority, policy);
 
     /// <inheritdoc />
     public bool Equals(PushHandle<TFrame> other) => ReferenceEquals(_queues, other._queues);

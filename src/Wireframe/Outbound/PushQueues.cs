@@ -17,7 +17,7 @@ internal sealed class PushQueues<TFrame> : IThreadPoolWorkItem
     private readonly Channel<OutboundItem<TFrame>> _high;
     private readonly Channel<OutboundItem<TFrame>> _low;
     private readonly WireframeApplication<TFrame> _application;
-    private readonly TokenBucketRateLimiter? _bucket;
+    private readonly PushTokenBucket? _bucket;
     private readonly LogThrottle _fullWarnings;
     private readonly Lock _closeLock = new();
     private ConnectionWriter<TFrame>? _writer;
@@ -92,6 +92,13 @@ internal sealed class PushQueues<TFrame> : IThreadPoolWorkItem
         }
 
         return policy == PushFullPolicy.ReturnError ? ReturnFull(item) : DropFull(item, priority, policy == PushFullPolicy.WarnAndDrop);
+    }
+
+    /// <summary>Refuses a typed push before its message is serialized: the connection no longer accepts pushes.</summary>
+    public PushResult RefuseUnserialized()
+    {
+        _application.Metrics.FrameDropped(DropReasons.Closed);
+        return PushResult.Closed;
     }
 
     /// <summary>Takes the next frame of a priority; the caller owns it.</summary>
@@ -208,15 +215,8 @@ internal sealed class PushQueues<TFrame> : IThreadPoolWorkItem
 
     private bool TryTakePermit()
     {
-        try
-        {
-            using RateLimitLease lease = _bucket!.AttemptAcquire(1);
-            return lease.IsAcquired;
-        }
-        catch (ObjectDisposedException)
-        {
-            return false;
-        }
+        using RateLimitLease lease = _bucket!.AttemptAcquire(1);
+        return lease.IsAcquired;
     }
 
     private void OnQueued(PushPriority priority)

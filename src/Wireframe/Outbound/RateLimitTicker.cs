@@ -1,37 +1,28 @@
 using System.Collections.Concurrent;
-using System.Threading.RateLimiting;
 
 namespace Wireframe.Outbound;
 
 /// <summary>
 /// Refills every connection's push bucket from one timer per application, instead of one timer per
-/// connection. Buckets are plain <see cref="TokenBucketRateLimiter"/>s with automatic replenishment
-/// off, so their queued waiters are woken by the refill itself, never by polling.
+/// connection. Each tick adds one period's permits to every bucket and wakes its queued waiters,
+/// so nothing polls and the rate follows the application's <see cref="TimeProvider"/>.
 /// </summary>
 internal sealed class RateLimitTicker(PushRateLimit limit, TimeProvider time)
 {
-    private readonly ConcurrentDictionary<TokenBucketRateLimiter, byte> _buckets = new();
+    private readonly ConcurrentDictionary<PushTokenBucket, byte> _buckets = new();
     private readonly Lock _timerLock = new();
     private ITimer? _timer;
 
-    public TokenBucketRateLimiter CreateBucket()
+    public PushTokenBucket CreateBucket()
     {
-        var bucket = new TokenBucketRateLimiter(new TokenBucketRateLimiterOptions
-        {
-            TokenLimit = limit.Burst,
-            TokensPerPeriod = limit.PermitsPerPeriod,
-            ReplenishmentPeriod = limit.Period,
-            AutoReplenishment = false,
-            QueueLimit = int.MaxValue,
-            QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
-        });
+        var bucket = new PushTokenBucket(limit);
         _buckets.TryAdd(bucket, 0);
         EnsureTimer();
         return bucket;
     }
 
     /// <summary>Stops refilling a closed connection's bucket and fails its waiters.</summary>
-    public void Release(TokenBucketRateLimiter bucket)
+    public void Release(PushTokenBucket bucket)
     {
         _buckets.TryRemove(bucket, out _);
         bucket.Dispose();
@@ -52,7 +43,7 @@ internal sealed class RateLimitTicker(PushRateLimit limit, TimeProvider time)
 
     private void Refill()
     {
-        foreach (KeyValuePair<TokenBucketRateLimiter, byte> bucket in _buckets)
+        foreach (KeyValuePair<PushTokenBucket, byte> bucket in _buckets)
         {
             bucket.Key.TryReplenish();
         }
