@@ -55,12 +55,23 @@ public sealed class InMemoryConnectionContext : ConnectionContext
         // Like a socket reset: both directions end with the abort as the error.
         Application.Output.Complete(abortReason);
         Transport.Output.Complete(abortReason);
+        SignalClientClosed();
+    }
+
+    /// <summary>
+    /// Fires <see cref="BaseConnectionContext.ConnectionClosed"/> as Kestrel's socket transport does when
+    /// the client's side ends (its receive loop reads end of stream). Call it after completing the
+    /// client's output; <see cref="TestConnection{TFrame}.CompleteAsync"/> does.
+    /// </summary>
+    public void SignalClientClosed()
+    {
         try
         {
             _closed.Cancel();
         }
         catch (ObjectDisposedException)
         {
+            // Already disposed: the connection is long gone.
         }
     }
 

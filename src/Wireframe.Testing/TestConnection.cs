@@ -77,9 +77,17 @@ public sealed class TestConnection<TFrame> : IAsyncDisposable
         }
     }
 
-    /// <summary>Closes the client's sending side (the server sees end of input).</summary>
+    /// <summary>
+    /// Closes the client's sending side: the server sees end of input after the bytes already sent,
+    /// and, as with Kestrel when a socket reads end of stream, the transport's
+    /// <c>ConnectionClosed</c> token fires.
+    /// </summary>
     /// <returns>A task that completes when the side is closed.</returns>
-    public ValueTask CompleteAsync() => ToServer.CompleteAsync();
+    public async ValueTask CompleteAsync()
+    {
+        await ToServer.CompleteAsync().ConfigureAwait(false);
+        _context.SignalClientClosed();
+    }
 
     /// <summary>
     /// Reads the next frame the server sent, decoded with the application's codec into memory the
@@ -187,7 +195,7 @@ public sealed class TestConnection<TFrame> : IAsyncDisposable
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {
-        await ToServer.CompleteAsync().ConfigureAwait(false);
+        await CompleteAsync().ConfigureAwait(false);
         await FromServer.CompleteAsync().ConfigureAwait(false);
         await _context.DisposeAsync().ConfigureAwait(false);
     }

@@ -61,6 +61,9 @@ internal sealed class ConnectionWriter<TFrame>
         _slowConsumerTimeout = options.SlowConsumerTimeout;
     }
 
+    /// <summary>Gets a value indicating whether somebody waits for the writer behind its current holder.</summary>
+    internal bool HasWaiters => _gate.HasWaiters;
+
     /// <summary>Gets a value indicating whether the writer no longer accepts frames.</summary>
     public bool IsCompleted => Volatile.Read(ref _completed);
 
@@ -417,7 +420,14 @@ internal sealed class ConnectionWriter<TFrame>
     {
         if (_protocol is { } protocol)
         {
-            protocol.BeforeSend(ref frame, _connection);
+            try
+            {
+                protocol.BeforeSend(ref frame, _connection);
+            }
+            catch (Exception ex)
+            {
+                throw new ProtocolHookException("before send", ex);
+            }
         }
 
         _codec.Encode(frame, _output);

@@ -8,6 +8,9 @@ namespace Wireframe.Connections;
 public sealed partial class WireframeConnection<TFrame>
 {
     private SemaphoreSlim? _streamLock;
+    private CancellationTokenRegistration _peerClosedWatch;
+    private int _activeStreams;
+    private int _peerClosedWatched;
 
     /// <summary>
     /// Writes a stream's items as response frames. Frames are batched while the producer keeps up
@@ -27,8 +30,10 @@ public sealed partial class WireframeConnection<TFrame>
 
         string how = StreamEnds.Error;
         IAsyncEnumerator<TItem>? items = null;
+        Interlocked.Increment(ref _activeStreams);
         try
         {
+            WatchForPeerClosed();
             items = stream.GetAsyncEnumerator(ConnectionClosing);
             how = await PumpStreamAsync(context, items, sender).ConfigureAwait(false);
         }
@@ -47,6 +52,7 @@ public sealed partial class WireframeConnection<TFrame>
             }
             finally
             {
+                Interlocked.Decrement(ref _activeStreams);
                 Application.Metrics.StreamEnded(how);
                 WireframeLog.StreamEnded(Application.Logger, Id.Value, context.MessageId, how);
                 streamLock?.Release();
@@ -65,7 +71,7 @@ public sealed partial class WireframeConnection<TFrame>
                 // MoveNextAsync pending, so tell it (its token fires) and wait for it to stop.
                 RequestStop(new DisconnectInfo(DisconnectReason.PeerClosed, Detail: "The peer stopped reading during a streamed response."));
                 await ObserveAsync(next).ConfigureAwait(false);
-                return StreamEnds.Disconnected;
+                return StoppedHow();
             }
 
             if (!await next.ConfigureAwait(false))
@@ -80,16 +86,55 @@ public sealed partial class WireframeConnection<TFrame>
 
             if (!await sender.WriteAsync(context, items.Current).ConfigureAwait(false))
             {
-                return StreamEnds.Disconnected;
+                RequestStop(new DisconnectInfo(DisconnectReason.PeerClosed, Detail: "The connection closed during a streamed response."));
+                return StoppedHow();
             }
         }
 
-        if (Application.Protocol is { } protocol && protocol.TryCreateStreamTerminator(context, out TFrame terminator))
+        if (Application.Protocol is { } protocol && CreateTerminator(protocol, context, out TFrame terminator))
         {
             await Writer.WriteAsync(terminator).ConfigureAwait(false);
         }
 
         return StreamEnds.Completed;
+    }
+
+    private static bool CreateTerminator(IWireframeProtocol<TFrame> protocol, RequestContext<TFrame> context, out TFrame terminator)
+    {
+        try
+        {
+            return protocol.TryCreateStreamTerminator(context, out terminator);
+        }
+        catch (Exception ex)
+        {
+            throw new ProtocolHookException("stream terminator", ex);
+        }
+    }
+
+    /// <summary>
+    /// A stream may wait on its producer for as long as it likes (a subscription with nothing new to
+    /// say), and in sequential mode nobody reads the socket meanwhile, so the transport's own signal
+    /// is what tells it the client left: when the client's side of the connection closes during a
+    /// stream, the connection stops and the producer's token fires. Watched from the first stream on.
+    /// </summary>
+    private void WatchForPeerClosed()
+    {
+        if (Interlocked.Exchange(ref _peerClosedWatched, 1) == 0)
+        {
+            _peerClosedWatch = _transport.ConnectionClosed.UnsafeRegister(static state => ((WireframeConnection<TFrame>)state!).OnPeerClosed(), this);
+        }
+        else if (_transport.ConnectionClosed.IsCancellationRequested)
+        {
+            OnPeerClosed();
+        }
+    }
+
+    private void OnPeerClosed()
+    {
+        if (Volatile.Read(ref _activeStreams) > 0)
+        {
+            RequestStop(new DisconnectInfo(DisconnectReason.PeerClosed, Detail: "The client closed its side of the connection during a streamed response."));
+        }
     }
 
     private static async ValueTask ObserveAsync(ValueTask<bool> pending)

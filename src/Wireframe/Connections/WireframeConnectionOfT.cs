@@ -124,6 +124,7 @@ public sealed partial class WireframeConnection<TFrame> : WireframeConnection
         await completing.ConfigureAwait(false);
         Volatile.Write(ref _finished, 1);
         Interlocked.Exchange(ref _drainTimer, null)?.Dispose();
+        _peerClosedWatch.Dispose();
 
         // An abort (drain deadline, slow consumer) wins over whatever the interrupted loop concluded.
         if (PendingStop is { Reason: DisconnectReason.DrainTimeout or DisconnectReason.SlowConsumer } aborted)
@@ -142,6 +143,13 @@ public sealed partial class WireframeConnection<TFrame> : WireframeConnection
 
     internal DisconnectInfo HookFailed(string hook, Exception exception)
     {
+        if (exception is ProtocolHookException { InnerException: { } inner } wrapped)
+        {
+            // A protocol hook failed inside the writer while another hook (or a pump) was writing.
+            hook = wrapped.Hook;
+            exception = inner;
+        }
+
         WireframeLog.HookFailed(Application.Logger, Id.Value, hook, exception);
         Application.Metrics.Error(ErrorTypes.HookException);
         return new DisconnectInfo(DisconnectReason.HookFailed, Exception: exception, Detail: $"The {hook} hook threw: {exception.Message}");
@@ -426,6 +434,13 @@ public sealed partial class WireframeConnection<TFrame> : WireframeConnection
             return;
         }
 
+        if (exception is ProtocolHookException)
+        {
+            // The protocol's own hook failed on the way out, not the handler: the connection cannot go on safely.
+            RequestStop(HookFailed("before send", exception));
+            return;
+        }
+
         bool protocolError = exception is WireframeProtocolException or MessageFormatException;
         if (protocolError)
         {
@@ -460,7 +475,15 @@ public sealed partial class WireframeConnection<TFrame> : WireframeConnection
 
             if (created)
             {
-                await Writer.WriteAsync(errorFrame).ConfigureAwait(false);
+                try
+                {
+                    await Writer.WriteAsync(errorFrame).ConfigureAwait(false);
+                }
+                catch (ProtocolHookException hookException)
+                {
+                    RequestStop(HookFailed("before send", hookException));
+                }
+
                 return;
             }
         }

@@ -56,6 +56,12 @@ internal sealed class PushQueues<TFrame> : IThreadPoolWorkItem
             return new ValueTask<PushResult>(Refuse(item));
         }
 
+        if (cancellationToken.IsCancellationRequested)
+        {
+            item.Release();
+            return ValueTask.FromCanceled<PushResult>(cancellationToken);
+        }
+
         bool permitted = _bucket is null || TryTakePermit();
         if (permitted && Queue(priority).Writer.TryWrite(item))
         {
@@ -187,8 +193,12 @@ internal sealed class PushQueues<TFrame> : IThreadPoolWorkItem
     /// <summary>Called by the pump when it stops; returns <see langword="true"/> when it must go round again.</summary>
     internal bool PumpFinished()
     {
-        Volatile.Write(ref _pumpScheduled, 0);
-        return Pending > 0 && _writer is not null && Interlocked.CompareExchange(ref _pumpScheduled, 1, 0) == 0;
+        // A full fence, not a release store: the read of Pending below must not move ahead of this
+        // write, or a push that found the pump still scheduled could be left queued with no pump.
+        Interlocked.Exchange(ref _pumpScheduled, 0);
+
+        // An aborted writer takes nothing more: going round again would spin until the connection ends.
+        return Pending > 0 && Volatile.Read(ref _writer) is { IsCompleted: false } && Interlocked.CompareExchange(ref _pumpScheduled, 1, 0) == 0;
     }
 
     void IThreadPoolWorkItem.Execute()

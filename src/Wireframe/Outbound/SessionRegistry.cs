@@ -120,7 +120,9 @@ public sealed class SessionRegistry<TFrame>
 
             if (Live(entry.Value) is not { } queues)
             {
+                // A member that left (or is leaving) is one the frame did not reach.
                 _entries.TryRemove(entry);
+                result = result.Add(PushResult.Closed);
                 continue;
             }
 

@@ -173,4 +173,17 @@ public sealed class PushFullPolicyTests
 
         await AssertOnlyQueuedFramesWereSentAsync(client, pushes, 0, 1, 2);
     }
+
+    [Fact]
+    public async Task PushAsync_with_an_already_cancelled_token_throws_without_queueing_even_when_there_is_room()
+    {
+        await using var host = Host(out PushProbe probe);
+        await using var client = host.Connect(PausedPipe);
+        PushHandle<Envelope> pushes = (await probe.NextSessionAsync()).Pushes;
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => pushes.PushAsync(Push(1), PushPriority.High, new CancellationToken(canceled: true)).Within());
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => pushes.PushAsync(2, new Notice("typed", 2), PushPriority.Low, new CancellationToken(canceled: true)).Within());
+
+        await AssertOnlyQueuedFramesWereSentAsync(client, pushes);
+    }
 }

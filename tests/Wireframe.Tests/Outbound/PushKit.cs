@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
 using System.IO.Pipelines;
-using System.Reflection;
 using System.Text;
 using System.Threading.Channels;
 using Microsoft.Extensions.DependencyInjection;
@@ -66,10 +65,6 @@ internal static class PushKit
     /// <summary>A pipe pause threshold below one pushed frame and above one small request frame.</summary>
     public const int PauseThreshold = 64;
 
-    private static readonly FieldInfo GateField =
-        typeof(ConnectionWriter<Envelope>).GetField("_gate", BindingFlags.NonPublic | BindingFlags.Instance)
-        ?? throw new InvalidOperationException("ConnectionWriter<T>._gate not found; update PushKit.");
-
     /// <summary>
     /// Pipes whose writer waits as soon as one pushed frame is unread: with a client that does not
     /// read, the server's flush of the first pushed frame blocks, with the writer held, until the
@@ -115,7 +110,7 @@ internal static class PushKit
 
     /// <summary>Whether somebody (a response, a flush, the final completion) waits for the writer behind its holder.</summary>
     private static bool WriterHasWaiters(WireframeConnection<Envelope> connection) =>
-        ((WriterGate)GateField.GetValue(connection.Writer)!).HasWaiters;
+        connection.Writer.HasWaiters;
 
     /// <summary>
     /// Waits until somebody queues for the connection's writer behind a holder that is stuck. There is
