@@ -416,23 +416,37 @@ internal sealed class ConnectionWriter<TFrame>
         EncodeHeld(frame);
     }
 
-    private void EncodeHeld(TFrame frame)
+    private void EncodeHeld(in TFrame frame)
     {
-        if (_protocol is { } protocol)
+        if (_protocol is null)
         {
-            try
-            {
-                protocol.BeforeSend(ref frame, _connection);
-            }
-            catch (Exception ex)
-            {
-                throw new ProtocolHookException("before send", ex);
-            }
+            _codec.Encode(frame, _output);
+        }
+        else
+        {
+            EncodeWithBeforeSend(_protocol, frame);
+        }
+
+        _unflushedFrames++;
+        _hasUnflushedBytes = true;
+    }
+
+    // Kept apart so the hook-free path passes the frame by reference, with no copy of it and no
+    // exception handling: the hook needs a mutable copy, and its failure must be told apart from
+    // the handler's.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void EncodeWithBeforeSend(IWireframeProtocol<TFrame> protocol, TFrame frame)
+    {
+        try
+        {
+            protocol.BeforeSend(ref frame, _connection);
+        }
+        catch (Exception ex)
+        {
+            throw new ProtocolHookException("before send", ex);
         }
 
         _codec.Encode(frame, _output);
-        _unflushedFrames++;
-        _hasUnflushedBytes = true;
     }
 
     /// <summary>Flushes with the lock held and keeps it. Returns <see langword="false"/> when the connection is closed.</summary>

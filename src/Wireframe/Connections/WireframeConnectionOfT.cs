@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.IO.Pipelines;
+using System.Runtime.CompilerServices;
 using Microsoft.AspNetCore.Connections;
 using Wireframe.Diagnostics;
 using Wireframe.Framing;
@@ -18,6 +19,7 @@ namespace Wireframe.Connections;
 public sealed partial class WireframeConnection<TFrame> : WireframeConnection
 {
     private readonly ConnectionContext _transport;
+    private readonly IWireframeProtocol<TFrame>? _protocol;
     private RequestContext<TFrame>? _requestContext;
     private DisconnectInfo? _stop;
     private ITimer? _drainTimer;
@@ -29,6 +31,7 @@ public sealed partial class WireframeConnection<TFrame> : WireframeConnection
     {
         Application = application;
         _transport = transport;
+        _protocol = application.Protocol;
         Writer = new ConnectionWriter<TFrame>(this, transport.Transport.Output);
     }
 
@@ -390,19 +393,26 @@ public sealed partial class WireframeConnection<TFrame> : WireframeConnection
     /// <summary>Runs the protocol's command-end hook and releases the request's frame.</summary>
     internal void EndCommand(RequestContext<TFrame> context)
     {
-        if (Application.Protocol is { } protocol)
+        if (_protocol is { } protocol)
         {
-            try
-            {
-                protocol.OnCommandEnd(context);
-            }
-            catch (Exception ex)
-            {
-                RequestStop(HookFailed("command end", ex));
-            }
+            RunCommandEndHook(protocol, context);
         }
 
         context.Finish();
+    }
+
+    // Kept apart so the hook-free path has no exception handling and stays inlinable.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void RunCommandEndHook(IWireframeProtocol<TFrame> protocol, RequestContext<TFrame> context)
+    {
+        try
+        {
+            protocol.OnCommandEnd(context);
+        }
+        catch (Exception ex)
+        {
+            RequestStop(HookFailed("command end", ex));
+        }
     }
 
     private DisconnectInfo RunEofHook(IWireframeProtocol<TFrame> protocol, DisconnectInfo outcome, ReadOnlySequence<byte> partial)

@@ -41,6 +41,7 @@ internal sealed class ResponseSender<TFrame, TResponse>
     }
 
     /// <summary>Writes a response frame; <see langword="false"/> when the connection is closed.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public ValueTask<bool> WriteAsync(RequestContext<TFrame> context, TResponse response)
     {
         if (response is null)
