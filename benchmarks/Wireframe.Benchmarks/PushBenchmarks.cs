@@ -79,15 +79,8 @@ internal static class PushBenchmarks
 
     private static async Task<(double P50, double P99)> PushLatencyAsync()
     {
-        var ready = new TaskCompletionSource<PushHandle<Envelope>>(TaskCreationOptions.RunContinuationsAsynchronously);
-        var app = WireframeApp.CreateBuilder().WithProtocol(new CaptureHandle(ready));
-        await using WireframeServer server = WireframeServer.Create(app)
-            .ListenTcp("127.0.0.1", 0)
-            .ConfigureLogging(logging => logging.SetMinimumLevel(LogLevel.Warning))
-            .Build();
-        await server.StartAsync();
-        using Socket client = await ConnectAsync((IPEndPoint)server.EndPoints[0]);
-        PushHandle<Envelope> pushes = await ready.Task;
+        await using PushTarget target = await PushTarget.StartAsync();
+        (Socket client, PushHandle<Envelope> pushes) = (target.Client, target.Pushes);
         var frame = new Envelope(1, null, new ReadOnlySequence<byte>(new byte[PayloadLength]));
         return await MeasureAsync(client, () => pushes.TryPush(frame));
     }
@@ -136,15 +129,8 @@ internal static class PushBenchmarks
     private static async Task<double> ProducersAsync(int producers)
     {
         const int Total = 400_000;
-        var ready = new TaskCompletionSource<PushHandle<Envelope>>(TaskCreationOptions.RunContinuationsAsynchronously);
-        var app = WireframeApp.CreateBuilder().WithProtocol(new CaptureHandle(ready));
-        await using WireframeServer server = WireframeServer.Create(app)
-            .ListenTcp("127.0.0.1", 0)
-            .ConfigureLogging(logging => logging.SetMinimumLevel(LogLevel.Warning))
-            .Build();
-        await server.StartAsync();
-        using Socket client = await ConnectAsync((IPEndPoint)server.EndPoints[0]);
-        PushHandle<Envelope> pushes = await ready.Task;
+        await using PushTarget target = await PushTarget.StartAsync();
+        (Socket client, PushHandle<Envelope> pushes) = (target.Client, target.Pushes);
         var frame = new Envelope(1, null, new ReadOnlySequence<byte>(new byte[PayloadLength]));
 
         long started = Stopwatch.GetTimestamp();
@@ -220,6 +206,42 @@ internal static class PushBenchmarks
         }
 
         return (broadcastNs, broadcastSerializations, perConnectionNs, perConnectionSerializations);
+    }
+
+    /// <summary>A Wireframe server over loopback TCP with one connected client and that connection's push handle.</summary>
+    private sealed class PushTarget : IAsyncDisposable
+    {
+        private readonly WireframeServer _server;
+
+        private PushTarget(WireframeServer server, Socket client, PushHandle<Envelope> pushes)
+        {
+            _server = server;
+            Client = client;
+            Pushes = pushes;
+        }
+
+        public Socket Client { get; }
+
+        public PushHandle<Envelope> Pushes { get; }
+
+        public static async Task<PushTarget> StartAsync()
+        {
+            var ready = new TaskCompletionSource<PushHandle<Envelope>>(TaskCreationOptions.RunContinuationsAsynchronously);
+            var app = WireframeApp.CreateBuilder().WithProtocol(new CaptureHandle(ready));
+            WireframeServer server = WireframeServer.Create(app)
+                .ListenTcp("127.0.0.1", 0)
+                .ConfigureLogging(logging => logging.SetMinimumLevel(LogLevel.Warning))
+                .Build();
+            await server.StartAsync();
+            Socket client = await ConnectAsync((IPEndPoint)server.EndPoints[0]);
+            return new PushTarget(server, client, await ready.Task);
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            Client.Dispose();
+            await _server.DisposeAsync();
+        }
     }
 
     /// <summary>Waits until every connection's push queue has been written out, so passes do not overlap.</summary>
