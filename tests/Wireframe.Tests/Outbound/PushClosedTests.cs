@@ -40,7 +40,7 @@ public sealed class PushClosedTests
         Assert.Empty(await client.ReadToEndAsync().Within());
     }
 
-    /// <summary>KNOWN BUG: typed pushes to a closed connection return before they reach the queues, where closed pushes are counted.</summary>
+    /// <summary>A typed push to a closed connection is refused before it is serialized, and still counted.</summary>
     [Fact]
     public async Task Pushes_to_a_closed_connection_are_counted_as_dropped_closed_raw_and_typed_alike()
     {

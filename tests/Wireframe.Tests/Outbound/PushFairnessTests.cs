@@ -124,8 +124,8 @@ public sealed class PushFairnessTests
     /// <summary>
     /// The response starts waiting while the push work item is in the middle of a drain (it flushes
     /// after every frame here, as it does with large frames). Expected: at most one burst of high
-    /// frames goes before the response. KNOWN BUG: the work item finishes its burst, resets the streak
-    /// as it steps aside, and the response's own write then drains a whole second burst first.
+    /// frames goes before the response: the work item keeps its streak spent when it steps aside,
+    /// so the response's own write does not drain a second burst first (a regression test).
     /// </summary>
     [Fact]
     public async Task A_response_waiting_while_pushes_are_being_drained_waits_behind_at_most_one_burst()

@@ -74,7 +74,6 @@ public sealed class PushRateLimitTests
         Assert.Equal(PushResult.RateLimited, secondPushes.TryPush(Frame(3, "third")));
     }
 
-    /// <summary>KNOWN BUG: the buckets are refilled with <c>TokenBucketRateLimiter.TryReplenish</c>, which adds tokens for the real time elapsed, not the application's clock.</summary>
     [Fact]
     public async Task PushAsync_waits_for_a_permit_and_is_released_when_the_apps_clock_advances_one_period()
     {
@@ -94,7 +93,6 @@ public sealed class PushRateLimitTests
         Assert.Equal(0, metrics.Sum("wireframe.server.frames_dropped"));
     }
 
-    /// <summary>KNOWN BUG: as above; with a manual clock the bucket never refills.</summary>
     [Fact]
     public async Task TryPush_gets_a_permit_again_once_the_apps_clock_advances_one_period()
     {
@@ -123,5 +121,25 @@ public sealed class PushRateLimitTests
 
         Assert.Equal(PushResult.Closed, await waiting.Within());
         Assert.Empty(await client.ReadToEndAsync().Within());
+    }
+
+    [Fact]
+    public async Task A_burst_of_high_priority_pushes_spends_the_shared_bucket_so_a_low_push_waits_for_the_refill()
+    {
+        await using var host = Host(out PushProbe probe);
+        await using var client = host.Connect();
+        PushHandle<Envelope> pushes = (await probe.NextSessionAsync()).Pushes;
+        Assert.Equal(PushResult.Queued, pushes.TryPush(Frame(1, "high 1"), PushPriority.High));
+        Assert.Equal(PushResult.Queued, pushes.TryPush(Frame(2, "high 2"), PushPriority.High));
+
+        ValueTask<PushResult> low = pushes.PushAsync(Frame(3, "low"), PushPriority.Low);
+        Assert.False(low.IsCompleted, "The high-priority burst spent the permits the low queue shares.");
+        Assert.Equal(["high 1", "high 2"], [(await client.NextFrameAsync()).Text(), (await client.NextFrameAsync()).Text()]);
+        Assert.Equal(PushResult.RateLimited, pushes.TryPush(Frame(4, "high 3"), PushPriority.High));
+
+        host.Time.Advance(Period);
+
+        Assert.Equal(PushResult.Queued, await low.Within());
+        Assert.Equal("low", (await client.NextFrameAsync()).Text());
     }
 }

@@ -92,9 +92,8 @@ public sealed class PushShutdownTests
     }
 
     /// <summary>
-    /// KNOWN BUG: once the read loop has ended, <c>RunAsync</c> marks the connection finished and
-    /// disposes the drain timer before <c>Writer.CompleteAsync()</c>, which then waits forever for a
-    /// writer stuck flushing a push to a peer that does not read.
+    /// The drain deadline keeps running after the read loop has ended, while the writer's final
+    /// delivery waits for a peer that does not read (a regression test: it once stopped there).
     /// </summary>
     [Fact]
     public async Task Graceful_shutdown_aborts_a_connection_whose_writer_is_stuck_on_a_push_at_the_drain_deadline()
@@ -121,9 +120,8 @@ public sealed class PushShutdownTests
     }
 
     /// <summary>
-    /// KNOWN BUG: <c>EvictSlowConsumer</c> does nothing once the connection is marked finished, and
-    /// <c>RunAsync</c> marks it finished before completing the writer, so a peer that stops reading
-    /// while the connection is closing holds the connection open for ever.
+    /// The connection counts as finished only after its writer has completed, so a peer that stops
+    /// reading while the connection is closing is still evicted (a regression test).
     /// </summary>
     [Fact]
     public async Task SlowConsumerTimeout_still_evicts_a_peer_that_does_not_read_while_its_connection_is_closing()

@@ -157,9 +157,9 @@ public sealed class PushTcpTests
     }
 
     /// <summary>
-    /// KNOWN BUG: the drain timer is disposed before the writer is completed, so the deadline never
-    /// aborts the connection; here Kestrel's own shutdown timeout (two real seconds later) eventually
-    /// tears the socket down, and the connection ends as a graceful <c>ServerShutdown</c>.
+    /// The drain deadline aborts the connection even though its read loop has ended and only the
+    /// writer's final delivery is left (before the fix, Kestrel's own shutdown timeout tore the
+    /// socket down two real seconds later and the connection ended as a graceful shutdown).
     /// </summary>
     [Fact]
     public async Task Stop_aborts_at_the_drain_deadline_a_client_that_stopped_reading_while_a_push_is_being_flushed()
