@@ -29,6 +29,7 @@ public sealed partial class WireframeConnection<TFrame>
         }
 
         string how = StreamEnds.Error;
+        Exception? failure = null;
         IAsyncEnumerator<TItem>? items = null;
         Interlocked.Increment(ref _activeStreams);
         try
@@ -41,6 +42,12 @@ public sealed partial class WireframeConnection<TFrame>
         {
             how = StoppedHow();
         }
+        catch (Exception ex) when (streamLock is not null)
+        {
+            // Concurrent requests: the failure's error frame must follow this stream's frames before
+            // another stream may start, so the request's error handling runs under the stream lock.
+            failure = ex;
+        }
         finally
         {
             try
@@ -48,6 +55,11 @@ public sealed partial class WireframeConnection<TFrame>
                 if (items is not null)
                 {
                     await items.DisposeAsync().ConfigureAwait(false);
+                }
+
+                if (failure is not null)
+                {
+                    await FailRequestAsync(context, failure).ConfigureAwait(false);
                 }
             }
             finally

@@ -695,4 +695,45 @@ public sealed class StreamResponseTests
         Assert.Equal([1ul, 2ul, 3ul], seen.Order());
         await client.AssertNothingMoreThenCleanCloseAsync();
     }
+
+    [Fact]
+    public async Task With_concurrent_requests_a_failed_streams_error_frame_is_written_before_the_next_stream_starts()
+    {
+        var protocol = new RecordingProtocol();
+        var release = NewSignal();
+        var secondCalled = NewSignal();
+        WireframeAppBuilder<Envelope> app = App(protocol).Configure(o => o.MaxConcurrentRequestsPerConnection = 2);
+        app.RouteStream<Query, Row>(QueryId, (query, ctx) =>
+        {
+            if (ctx.CorrelationId == 1)
+            {
+                return FailAfterOneRow(release.Task);
+            }
+
+            secondCalled.TrySetResult();
+            return Rows(query.Count, ctx.RequestAborted);
+        });
+        await using var host = WireframeTest.CreateHost(app);
+        await using var client = host.Connect();
+
+        await client.SendAsync(QueryId, new Query(1), correlationId: 1);
+        Envelope first = await client.NextFrameAsync();
+        Assert.Equal((RowId, (ulong?)1), (first.MessageId, first.CorrelationId));
+        await client.SendAsync(QueryId, new Query(3), correlationId: 2);
+        await secondCalled.Task.Within();
+        release.TrySetResult();
+
+        // The second stream waits for the first; the first's error frame belongs to it, so it comes first.
+        Envelope failure = await client.NextFrameAsync();
+        Assert.Equal((RecordingProtocol.ErrorId, (ulong?)1, "cut short"), (failure.MessageId, failure.CorrelationId, failure.Text()));
+        await AssertRowsAsync(host, client, 2, 3);
+        await AssertTerminatorAsync(client, 2);
+    }
+
+    private static async IAsyncEnumerable<Row> FailAfterOneRow(Task gate)
+    {
+        yield return new Row(0);
+        await gate;
+        throw new WireframeProtocolException("cut short");
+    }
 }
