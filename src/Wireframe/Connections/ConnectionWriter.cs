@@ -43,6 +43,7 @@ internal sealed class ConnectionWriter<TFrame>
     private long _highStreakStarted;
     private bool _hasUnflushedBytes;
     private bool _completed;
+    private bool _flushWaiting;
 
     public ConnectionWriter(WireframeConnection<TFrame> connection, PipeWriter output)
     {
@@ -60,6 +61,21 @@ internal sealed class ConnectionWriter<TFrame>
         _highTimeSlice = options.HighPriorityTimeSlice;
         _slowConsumerTimeout = options.SlowConsumerTimeout;
     }
+
+    private enum DrainMode
+    {
+        /// <summary>The push work item: hands the writer to a waiting writer when the fairness budget says so.</summary>
+        Pump,
+
+        /// <summary>A response is waiting with the writer held: the frames queued before it, then its turn.</summary>
+        BeforeResponse,
+
+        /// <summary>The connection's completion: everything queued, nobody else to give a turn to.</summary>
+        Final,
+    }
+
+    /// <summary>Gets a value indicating whether a flush is waiting for the peer right now (a slow-consumer timer that fires otherwise is stale).</summary>
+    internal bool IsFlushWaiting => Volatile.Read(ref _flushWaiting);
 
     /// <summary>Gets a value indicating whether somebody waits for the writer behind its current holder.</summary>
     internal bool HasWaiters => _gate.HasWaiters;
@@ -179,28 +195,39 @@ internal sealed class ConnectionWriter<TFrame>
         return FlushHeldAsync(cancellationToken);
     }
 
-    /// <summary>Flushes what is buffered and completes the output. Later writes return <see langword="false"/>.</summary>
-    public async ValueTask CompleteAsync(Exception? error = null)
+    /// <summary>
+    /// Delivers what is queued and buffered (unless <paramref name="deliver"/> is <see langword="false"/>:
+    /// the transport is gone), then completes the output. Later writes return <see langword="false"/>.
+    /// </summary>
+    public async ValueTask CompleteAsync(Exception? error = null, bool deliver = true)
     {
         await _gate.EnterAsync().ConfigureAwait(false);
+        bool open = !_completed;
         try
         {
-            // Already completed, or aborted: there is nothing left to deliver, only queues to release.
-            bool open = !_completed;
-            if (open && error is null && _pushes is { Pending: > 0 })
+            // Already completed, or aborted, or nobody to deliver to: only queues to release.
+            if (open && deliver && error is null && _pushes is { Pending: > 0 })
             {
                 try
                 {
-                    // A graceful end still delivers what was queued before the connection stopped accepting.
-                    await DrainPushesHeldAsync(responseWaiting: false).ConfigureAwait(false);
+                    // A graceful end still delivers what was queued before the connection stopped
+                    // accepting: all of it, with no turns to give away (nobody else may write now).
+                    _highStreak = 0;
+                    await DrainPushesHeldAsync(DrainMode.Final).ConfigureAwait(false);
                 }
                 catch (Exception ex) when (TransportErrors.IsTransportError(ex))
                 {
                     error = ex;
                 }
+                catch (Exception ex)
+                {
+                    // A hook or the codec failed on a queued frame: what is buffered may be a partial frame.
+                    _connection.RequestStop(_connection.HookFailed("before send", ex));
+                    error = ex;
+                }
             }
 
-            if (open && _hasUnflushedBytes && error is null)
+            if (open && deliver && _hasUnflushedBytes && error is null)
             {
                 try
                 {
@@ -212,20 +239,25 @@ internal sealed class ConnectionWriter<TFrame>
                     // The peer is gone; there is nobody to deliver the last batch to.
                 }
             }
-
+        }
+        finally
+        {
             // Published before the queues are read, so a push handle created concurrently sees one or the other.
             Volatile.Write(ref _completed, true);
             Interlocked.MemoryBarrier();
             _pushes?.Close();
             _slowConsumerTimer?.Dispose();
-            if (open)
+            try
             {
-                await _output.CompleteAsync(error).ConfigureAwait(false);
+                if (open)
+                {
+                    await _output.CompleteAsync(error).ConfigureAwait(false);
+                }
             }
-        }
-        finally
-        {
-            _gate.Exit();
+            finally
+            {
+                _gate.Exit();
+            }
         }
     }
 
@@ -246,7 +278,15 @@ internal sealed class ConnectionWriter<TFrame>
         }
 
         var created = new PushQueues<TFrame>(_connection.Application, _connection.Id, this);
-        PushQueues<TFrame> pushes = Interlocked.CompareExchange(ref _pushes, created, null) ?? created;
+        PushQueues<TFrame>? raced = Interlocked.CompareExchange(ref _pushes, created, null);
+        if (raced is not null)
+        {
+            // Another thread created them first; ours were never seen, but hold a rate-limit bucket.
+            created.Close();
+            return raced;
+        }
+
+        PushQueues<TFrame> pushes = created;
         if (pushes == created && (_connection.PendingStop is not null || Volatile.Read(ref _completed)))
         {
             // The connection stopped while the queues were being created; nobody else will close them.
@@ -277,7 +317,7 @@ internal sealed class ConnectionWriter<TFrame>
             {
                 if (!_completed)
                 {
-                    await DrainPushesHeldAsync(responseWaiting: false).ConfigureAwait(false);
+                    await DrainPushesHeldAsync(DrainMode.Pump).ConfigureAwait(false);
                     if (_hasUnflushedBytes && !_completed)
                     {
                         await FlushCoreHeldAsync(CancellationToken.None).ConfigureAwait(false);
@@ -290,7 +330,9 @@ internal sealed class ConnectionWriter<TFrame>
             }
             catch (Exception ex)
             {
-                // A codec or before-send hook failed on a pushed frame: the connection cannot continue safely.
+                // A codec or before-send hook failed on a pushed frame: what is buffered may end in a
+                // partial frame, so nothing more may be sent. Stop writing first, then close.
+                Abort();
                 _connection.RequestStop(_connection.HookFailed("before send", ex));
             }
             finally
@@ -303,10 +345,10 @@ internal sealed class ConnectionWriter<TFrame>
 
     /// <summary>
     /// Writes queued pushes with the lock held: high priority first, then low, with the fairness
-    /// budget giving a low-priority push or the waiting response (when <paramref name="responseWaiting"/>)
-    /// a turn after a run of high-priority frames.
+    /// budget giving a low-priority push or a waiting writer a turn after a run of high-priority
+    /// frames, as <paramref name="mode"/> says.
     /// </summary>
-    private async ValueTask DrainPushesHeldAsync(bool responseWaiting)
+    private async ValueTask DrainPushesHeldAsync(DrainMode mode)
     {
         PushQueues<TFrame>? pushes = _pushes;
         if (pushes is null)
@@ -314,7 +356,15 @@ internal sealed class ConnectionWriter<TFrame>
             return;
         }
 
-        while (!_completed && TryTakePush(pushes, responseWaiting || _gate.HasWaiters, out OutboundItem<TFrame> item))
+        // A waiting response takes its turn after the frames queued before it (at most one
+        // high-priority burst at a time), never after pushes that keep arriving meanwhile.
+        int budget = mode == DrainMode.BeforeResponse ? pushes.Pending : int.MaxValue;
+        while (budget-- > 0 && !_completed && TryTakePush(pushes, mode switch
+        {
+            DrainMode.BeforeResponse => true,
+            DrainMode.Final => false,
+            _ => _gate.HasWaiters,
+        }, out OutboundItem<TFrame> item))
         {
             try
             {
@@ -344,9 +394,13 @@ internal sealed class ConnectionWriter<TFrame>
         {
             if (pushes.TryDequeue(PushPriority.High, out item))
             {
-                if (_highStreak++ == 0 && _highTimeSlice is not null)
+                if (_highStreak == 0)
                 {
-                    _highStreakStarted = _connection.Application.TimeProvider.GetTimestamp();
+                    StartHighStreak();
+                }
+                else
+                {
+                    _highStreak++;
                 }
 
                 return true;
@@ -371,11 +425,20 @@ internal sealed class ConnectionWriter<TFrame>
         _highStreak = 0;
         if (pushes.TryDequeue(PushPriority.High, out item))
         {
-            _highStreak = 1;
+            StartHighStreak();
             return true;
         }
 
         return false;
+    }
+
+    private void StartHighStreak()
+    {
+        _highStreak = 1;
+        if (_highTimeSlice is not null)
+        {
+            _highStreakStarted = _connection.Application.TimeProvider.GetTimestamp();
+        }
     }
 
     private bool FairTurnDue() =>
@@ -390,7 +453,7 @@ internal sealed class ConnectionWriter<TFrame>
             if (!FairTurnDue())
             {
                 // Pushes go first, up to the fairness budget; a spent budget means this frame's turn is now.
-                await DrainPushesHeldAsync(responseWaiting: true).ConfigureAwait(false);
+                await DrainPushesHeldAsync(DrainMode.BeforeResponse).ConfigureAwait(false);
             }
 
             if (_completed)
@@ -491,11 +554,17 @@ internal sealed class ConnectionWriter<TFrame>
             return;
         }
 
+        Volatile.Write(ref _flushWaiting, true);
+
         _slowConsumerTimer ??= _connection.Application.TimeProvider.CreateTimer(static state => ((WireframeConnection<TFrame>)state!).EvictSlowConsumer(), _connection, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
         _slowConsumerTimer.Change(timeout, Timeout.InfiniteTimeSpan);
     }
 
-    private void DisarmSlowConsumerTimer() => _slowConsumerTimer?.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+    private void DisarmSlowConsumerTimer()
+    {
+        Volatile.Write(ref _flushWaiting, false);
+        _slowConsumerTimer?.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+    }
 
     private ValueTask<bool> ReleaseOrFlushAsync(CancellationToken cancellationToken)
     {

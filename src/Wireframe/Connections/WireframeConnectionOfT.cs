@@ -115,8 +115,13 @@ public sealed partial class WireframeConnection<TFrame> : WireframeConnection
             outcome = new DisconnectInfo(DisconnectReason.HandlerFailed, Exception: ex, Detail: ex.Message);
         }
 
+        // However the loop ended (peer EOF, a frame error, a transport error), the connection is closing
+        // now: pushes are refused from here on, and what was queued is delivered or dropped below.
+        Writer.StopPushes();
         FireClosing();
-        ValueTask completing = Writer.CompleteAsync();
+
+        // After a transport error there is nobody to deliver to: queued pushes are dropped and counted.
+        ValueTask completing = Writer.CompleteAsync(deliver: outcome.Reason != DisconnectReason.TransportError);
         if (!completing.IsCompleted)
         {
             // The last frames wait for a slow peer, or for a push stuck in a flush. The drain deadline
@@ -124,7 +129,16 @@ public sealed partial class WireframeConnection<TFrame> : WireframeConnection
             ArmDrainDeadline();
         }
 
-        await completing.ConfigureAwait(false);
+        try
+        {
+            await completing.ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            // The writer reports its own failures; whatever is left must not keep the connection from ending.
+            WireframeLog.TransportClosed(Application.Logger, Id.Value, ex.Message);
+        }
+
         Volatile.Write(ref _finished, 1);
         Interlocked.Exchange(ref _drainTimer, null)?.Dispose();
         _peerClosedWatch.Dispose();
@@ -178,8 +192,9 @@ public sealed partial class WireframeConnection<TFrame> : WireframeConnection
     /// <summary>Closes a connection whose peer stopped reading for longer than <see cref="WireframeOptions.SlowConsumerTimeout"/>.</summary>
     internal void EvictSlowConsumer()
     {
-        if (Volatile.Read(ref _finished) != 0)
+        if (Volatile.Read(ref _finished) != 0 || !Writer.IsFlushWaiting)
         {
+            // Ended already, or the flush completed just as the timer fired.
             return;
         }
 

@@ -81,6 +81,12 @@ internal sealed class PushQueues<TFrame> : IThreadPoolWorkItem
 
         if (_bucket is not null && !TryTakePermit())
         {
+            if (!_accepting)
+            {
+                // Closed meanwhile (its bucket refuses everything then): say so.
+                return Refuse(item);
+            }
+
             item.Release();
             _application.Metrics.FrameDropped(DropReasons.RateLimited);
             return PushResult.RateLimited;

@@ -52,7 +52,6 @@ internal sealed class PushTokenBucket(PushRateLimit limit) : ReplenishingRateLim
     /// <summary>Adds one period's permits (up to the burst) and hands them to waiters, oldest first.</summary>
     public override bool TryReplenish()
     {
-        List<Waiter>? woken = null;
         lock (_lock)
         {
             if (_disposed)
@@ -61,41 +60,20 @@ internal sealed class PushTokenBucket(PushRateLimit limit) : ReplenishingRateLim
             }
 
             _tokens = Math.Min(limit.Burst, _tokens + limit.PermitsPerPeriod);
-            while (_waiters.TryPeek(out Waiter? waiter))
+            while (_waiters.TryPeek(out Waiter? waiter) && _tokens >= waiter.Permits)
             {
-                if (waiter.Task.IsCompleted)
-                {
-                    // Cancelled while queued.
-                    _waiters.Dequeue();
-                    continue;
-                }
-
-                if (_tokens < waiter.Permits)
-                {
-                    break;
-                }
-
                 _waiters.Dequeue();
-                _tokens -= waiter.Permits;
-                _granted++;
-                (woken ??= []).Add(waiter);
-            }
-        }
 
-        if (woken is not null)
-        {
-            foreach (Waiter waiter in woken)
-            {
-                if (!waiter.Grant())
+                // Continuations run asynchronously, so completing under the lock runs no caller code here.
+                // A waiter that was cancelled meanwhile keeps its permits in the bucket.
+                if (waiter.Grant())
                 {
-                    // Cancelled between the dequeue and now: the permits go back.
-                    lock (_lock)
-                    {
-                        _tokens = Math.Min(limit.Burst, _tokens + waiter.Permits);
-                        _granted--;
-                    }
+                    _tokens -= waiter.Permits;
+                    _granted++;
                 }
             }
+
+            DropCancelledHead();
         }
 
         return true;
@@ -108,6 +86,7 @@ internal sealed class PushTokenBucket(PushRateLimit limit) : ReplenishingRateLim
         lock (_lock)
         {
             // Queued waiters come first: a caller that does not wait must not overtake one that does.
+            DropCancelledHead();
             if (!_disposed && _waiters.Count == 0 && _tokens >= permitCount)
             {
                 _tokens -= permitCount;
@@ -134,6 +113,7 @@ internal sealed class PushTokenBucket(PushRateLimit limit) : ReplenishingRateLim
                 return new ValueTask<RateLimitLease>(Refused);
             }
 
+            DropCancelledHead();
             if (_waiters.Count == 0 && _tokens >= permitCount)
             {
                 _tokens -= permitCount;
@@ -147,6 +127,15 @@ internal sealed class PushTokenBucket(PushRateLimit limit) : ReplenishingRateLim
         }
 
         return waiter.WaitAsync(cancellationToken);
+    }
+
+    /// <summary>Forgets waiters at the head of the queue that were cancelled, so they hold nobody up. Called with the lock held.</summary>
+    private void DropCancelledHead()
+    {
+        while (_waiters.TryPeek(out Waiter? waiter) && waiter.Task.IsCompleted)
+        {
+            _waiters.Dequeue();
+        }
     }
 
     /// <summary>Refuses every waiter: the connection is closed.</summary>

@@ -16,29 +16,30 @@ internal sealed class RateLimitTicker(PushRateLimit limit, TimeProvider time)
     public PushTokenBucket CreateBucket()
     {
         var bucket = new PushTokenBucket(limit);
-        _buckets.TryAdd(bucket, 0);
-        EnsureTimer();
+        lock (_timerLock)
+        {
+            _buckets.TryAdd(bucket, 0);
+            _timer ??= time.CreateTimer(static state => ((RateLimitTicker)state!).Refill(), this, limit.Period, limit.Period);
+        }
+
         return bucket;
     }
 
-    /// <summary>Stops refilling a closed connection's bucket and fails its waiters.</summary>
+    /// <summary>Stops refilling a closed connection's bucket and fails its waiters; the timer stops with the last bucket.</summary>
     public void Release(PushTokenBucket bucket)
     {
-        _buckets.TryRemove(bucket, out _);
-        bucket.Dispose();
-    }
-
-    private void EnsureTimer()
-    {
-        if (Volatile.Read(ref _timer) is not null)
-        {
-            return;
-        }
-
         lock (_timerLock)
         {
-            _timer ??= time.CreateTimer(static state => ((RateLimitTicker)state!).Refill(), this, limit.Period, limit.Period);
+            _buckets.TryRemove(bucket, out _);
+            if (_buckets.IsEmpty)
+            {
+                // Nothing to refill: a periodic timer would keep this ticker (and the app) rooted for nothing.
+                _timer?.Dispose();
+                _timer = null;
+            }
         }
+
+        bucket.Dispose();
     }
 
     private void Refill()

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
 using Wireframe.Connections;
 using Wireframe.Routing;
 
@@ -15,6 +16,7 @@ namespace Wireframe.Outbound;
 public sealed class SessionRegistry<TFrame>
 {
     private readonly ConcurrentDictionary<ConnectionId, WeakReference<PushQueues<TFrame>>> _entries = new();
+    private readonly ConditionalWeakTable<PushQueues<TFrame>, WeakReference<PushQueues<TFrame>>> _watched = new();
 
     /// <summary>Gets the number of entries, including dead ones not yet cleaned.</summary>
     public int Count => _entries.Count;
@@ -29,10 +31,17 @@ public sealed class SessionRegistry<TFrame>
             return false;
         }
 
-        var entry = new WeakReference<PushQueues<TFrame>>(queues);
+        // One entry object and one close callback per connection, however often it joins and leaves.
+        WeakReference<PushQueues<TFrame>> entry = _watched.GetValue(queues, Watch);
         _entries[queues.ConnectionId] = entry;
-        queues.OnClosed(closed => _entries.TryRemove(new KeyValuePair<ConnectionId, WeakReference<PushQueues<TFrame>>>(closed.ConnectionId, entry)));
         return true;
+    }
+
+    private WeakReference<PushQueues<TFrame>> Watch(PushQueues<TFrame> queues)
+    {
+        var entry = new WeakReference<PushQueues<TFrame>>(queues);
+        queues.OnClosed(closed => _entries.TryRemove(new KeyValuePair<ConnectionId, WeakReference<PushQueues<TFrame>>>(closed.ConnectionId, entry)));
+        return entry;
     }
 
     /// <summary>Removes a connection.</summary>
