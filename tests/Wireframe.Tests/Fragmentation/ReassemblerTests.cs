@@ -245,7 +245,7 @@ public sealed class ReassemblerTests
     }
 
     [Fact]
-    public void Any_two_messages_split_at_any_cap_and_interleaved_in_any_way_come_back_byte_identical()
+    public void Any_two_messages_sliced_at_any_cap_and_interleaved_in_any_way_come_back_byte_identical()
     {
         var limits = new ReassemblyLimits { MaxMessageSize = 4096, MaxBufferedBytes = 8192, MaxConcurrentMessages = 2, Timeout = TimeSpan.FromSeconds(30) };
         var random = new Random(20261128);
@@ -284,15 +284,14 @@ public sealed class ReassemblerTests
         return bytes;
     }
 
-    /// <summary>Splits at <paramref name="cap"/> bytes per fragment; an empty message is one empty final fragment.</summary>
+    /// <summary>Splits with the outbound <see cref="FragmentSlicer"/>, so this is a round trip through both halves.</summary>
     private static List<(ulong Key, uint Index, bool Last, byte[] Chunk)> Fragments(byte[] message, ulong key, int cap)
     {
         var fragments = new List<(ulong, uint, bool, byte[])>();
-        uint index = 0;
-        for (int offset = 0; offset < message.Length || index == 0; offset += cap, index++)
+        var slicer = new FragmentSlicer(new ReadOnlySequence<byte>(message), cap);
+        while (slicer.MoveNext())
         {
-            int end = Math.Min(message.Length, offset + cap);
-            fragments.Add((key, index, end == message.Length, message[offset..end]));
+            fragments.Add((key, slicer.Index, slicer.IsLast, slicer.Chunk.ToArray()));
         }
 
         return fragments;
