@@ -359,12 +359,7 @@ internal sealed class ConnectionWriter<TFrame>
         // A waiting response takes its turn after the frames queued before it (at most one
         // high-priority burst at a time), never after pushes that keep arriving meanwhile.
         int budget = mode == DrainMode.BeforeResponse ? pushes.Pending : int.MaxValue;
-        while (budget-- > 0 && !_completed && TryTakePush(pushes, mode switch
-        {
-            DrainMode.BeforeResponse => true,
-            DrainMode.Final => false,
-            _ => _gate.HasWaiters,
-        }, out OutboundItem<TFrame> item))
+        while (budget-- > 0 && !_completed && TryTakePush(pushes, OtherWriterWaiting(mode), out OutboundItem<TFrame> item))
         {
             try
             {
@@ -381,6 +376,13 @@ internal sealed class ConnectionWriter<TFrame>
             }
         }
     }
+
+    private bool OtherWriterWaiting(DrainMode mode) => mode switch
+    {
+        DrainMode.BeforeResponse => true,
+        DrainMode.Final => false,
+        _ => _gate.HasWaiters,
+    };
 
     private bool TryTakePush(PushQueues<TFrame> pushes, bool otherWaiting, out OutboundItem<TFrame> item)
     {
