@@ -221,8 +221,7 @@ internal sealed class ConnectionWriter<TFrame>
                 }
                 catch (Exception ex)
                 {
-                    // A hook or the codec failed on a queued frame: what is buffered may be a partial frame.
-                    _connection.RequestStop(_connection.HookFailed("before send", ex));
+                    StopAfterEncodeFailure(ex);
                     error = ex;
                 }
             }
@@ -269,6 +268,16 @@ internal sealed class ConnectionWriter<TFrame>
         _output.CancelPendingFlush();
     }
 
+    /// <summary>
+    /// A codec or before-send hook failed on a pushed frame: what is buffered may end in a partial
+    /// frame, so nothing more may be sent. Stops writing first, then closes as a hook failure.
+    /// </summary>
+    private void StopAfterEncodeFailure(Exception exception)
+    {
+        Abort();
+        _connection.RequestStop(_connection.HookFailed("before send", exception));
+    }
+
     /// <summary>Gets the connection's push queues, creating them on first use.</summary>
     public PushQueues<TFrame> GetOrCreatePushes()
     {
@@ -286,8 +295,7 @@ internal sealed class ConnectionWriter<TFrame>
             return raced;
         }
 
-        PushQueues<TFrame> pushes = created;
-        if (pushes == created && (_connection.PendingStop is not null || Volatile.Read(ref _completed)))
+        if (_connection.PendingStop is not null || Volatile.Read(ref _completed))
         {
             // The connection stopped while the queues were being created; nobody else will close them.
             created.StopAccepting();
@@ -297,7 +305,7 @@ internal sealed class ConnectionWriter<TFrame>
             }
         }
 
-        return pushes;
+        return created;
     }
 
     /// <summary>Stops accepting pushes (queued ones are still delivered on a graceful close).</summary>
@@ -330,10 +338,7 @@ internal sealed class ConnectionWriter<TFrame>
             }
             catch (Exception ex)
             {
-                // A codec or before-send hook failed on a pushed frame: what is buffered may end in a
-                // partial frame, so nothing more may be sent. Stop writing first, then close.
-                Abort();
-                _connection.RequestStop(_connection.HookFailed("before send", ex));
+                StopAfterEncodeFailure(ex);
             }
             finally
             {

@@ -103,7 +103,7 @@ public sealed partial class WireframeConnection<TFrame>
             }
         }
 
-        if (Application.Protocol is { } protocol && CreateTerminator(protocol, context, out TFrame terminator))
+        if (_protocol is { } protocol && CreateTerminator(protocol, context, out TFrame terminator))
         {
             await Writer.WriteAsync(terminator).ConfigureAwait(false);
         }

@@ -229,7 +229,7 @@ public sealed partial class WireframeConnection<TFrame> : WireframeConnection
             return preambleFailure;
         }
 
-        if (Application.Protocol is { } protocol)
+        if (_protocol is { } protocol)
         {
             try
             {
@@ -332,7 +332,7 @@ public sealed partial class WireframeConnection<TFrame> : WireframeConnection
                 if (outcome is null && result.IsCompleted && PendingStop is null)
                 {
                     outcome = decoder.Eof(buffer);
-                    if (Application.Protocol is { } protocol)
+                    if (_protocol is { } protocol)
                     {
                         outcome = RunEofHook(protocol, outcome, buffer);
                     }
@@ -484,7 +484,7 @@ public sealed partial class WireframeConnection<TFrame> : WireframeConnection
             }
         }
 
-        if (protocolError && Application.Protocol is { } protocol)
+        if (protocolError && _protocol is { } protocol)
         {
             bool created;
             TFrame errorFrame;

@@ -275,8 +275,7 @@ internal sealed class PushQueues<TFrame> : IThreadPoolWorkItem
     private PushResult Refuse(OutboundItem<TFrame> item)
     {
         item.Release();
-        _application.Metrics.FrameDropped(DropReasons.Closed);
-        return PushResult.Closed;
+        return RefuseUnserialized();
     }
 
     private static PushResult ReturnFull(OutboundItem<TFrame> item)
