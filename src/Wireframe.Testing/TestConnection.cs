@@ -11,7 +11,7 @@ namespace Wireframe.Testing;
 /// byte), read decoded frames, and observe the close and its reason.
 /// </summary>
 /// <typeparam name="TFrame">The application's frame type.</typeparam>
-public sealed class TestConnection<TFrame> : IAsyncDisposable
+public sealed partial class TestConnection<TFrame> : IAsyncDisposable
 {
     private readonly WireframeApplication<TFrame> _application;
     private readonly InMemoryConnectionContext _context;

@@ -109,6 +109,44 @@ public sealed class WireframeOptions
     /// </summary>
     public TimeSpan? SlowConsumerTimeout { get; set; }
 
+    /// <summary>
+    /// Gets or sets the largest logical message, in bytes, a connection accepts: a message in
+    /// reassembly that would grow past it is refused (see <see cref="ReassemblyErrorAction"/>), and
+    /// so is a whole message above it. Default 16 MiB. Unfragmented frames are also bounded, earlier,
+    /// by the codec's maximum frame length.
+    /// </summary>
+    public long MaxMessageSize { get; set; } = 16L * 1024 * 1024;
+
+    /// <summary>
+    /// Gets or sets the connection's inbound memory budget, in bytes. Partial messages in reassembly
+    /// may never exceed it: a fragment that would take them past it closes the connection
+    /// (<see cref="Connections.DisconnectReason.MemoryBudgetExceeded"/>). Messages handed to handlers
+    /// that have not finished (with <see cref="MaxConcurrentRequestsPerConnection"/> above 1) count
+    /// too: at 80 % of the budget the connection stops reading from the socket until handlers release
+    /// enough. Default 32 MiB; it must be at least <see cref="MaxMessageSize"/>.
+    /// </summary>
+    public long MaxBufferedBytesPerConnection { get; set; } = 32L * 1024 * 1024;
+
+    /// <summary>
+    /// Gets or sets how many messages may be in reassembly at once on one connection; a fragment that
+    /// starts one more closes the connection (<see cref="Connections.DisconnectReason.MemoryBudgetExceeded"/>). Default 64.
+    /// </summary>
+    public int MaxMessagesInReassembly { get; set; } = 64;
+
+    /// <summary>
+    /// Gets or sets how long a message may stay in reassembly, from its first fragment: then it is
+    /// evicted (its memory freed, logged and counted) and a late fragment of it is refused. Measured
+    /// on the application's <see cref="TimeProvider"/>. Default 30 seconds.
+    /// </summary>
+    public TimeSpan ReassemblyTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// Gets or sets what a refused fragment does (a broken series, a duplicate, a message above
+    /// <see cref="MaxMessageSize"/>, a fragment of an evicted message): drop the message and go on,
+    /// or close the connection. The memory limits always close. Default <see cref="FrameErrorAction.Disconnect"/>.
+    /// </summary>
+    public FrameErrorAction ReassemblyErrorAction { get; set; } = FrameErrorAction.Disconnect;
+
     /// <summary>Throws when an option is out of range, naming it.</summary>
     /// <exception cref="ArgumentOutOfRangeException">An option is out of range.</exception>
     public void Validate()
@@ -129,6 +167,11 @@ public sealed class WireframeOptions
         Require(DeadLetterLogEveryN > 0, nameof(DeadLetterLogEveryN), DeadLetterLogEveryN, "must be positive");
         Require(DeadLetterLogInterval >= TimeSpan.Zero, nameof(DeadLetterLogInterval), DeadLetterLogInterval, "must not be negative");
         Require(SlowConsumerTimeout is null || SlowConsumerTimeout > TimeSpan.Zero, nameof(SlowConsumerTimeout), SlowConsumerTimeout, "must be positive");
+        Require(MaxMessageSize > 0, nameof(MaxMessageSize), MaxMessageSize, "must be positive");
+        Require(MaxBufferedBytesPerConnection >= MaxMessageSize, nameof(MaxBufferedBytesPerConnection), MaxBufferedBytesPerConnection, $"must be at least {nameof(MaxMessageSize)} ({MaxMessageSize})");
+        Require(MaxMessagesInReassembly > 0, nameof(MaxMessagesInReassembly), MaxMessagesInReassembly, "must be positive");
+        Require(ReassemblyTimeout > TimeSpan.Zero, nameof(ReassemblyTimeout), ReassemblyTimeout, "must be positive");
+        Require(Enum.IsDefined(ReassemblyErrorAction), nameof(ReassemblyErrorAction), ReassemblyErrorAction, "is not a defined value");
         PushRateLimit?.Validate(nameof(PushRateLimit));
         Require(Enum.IsDefined(OversizedFrameAction), nameof(OversizedFrameAction), OversizedFrameAction, "is not a defined value");
         Require(Enum.IsDefined(MalformedFrameAction), nameof(MalformedFrameAction), MalformedFrameAction, "is not a defined value");

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.IO.Pipelines;
 using System.Runtime.CompilerServices;
 using Wireframe.Diagnostics;
+using Wireframe.Fragmentation;
 using Wireframe.Framing;
 using Wireframe.Messages;
 using Wireframe.Outbound;
@@ -36,6 +37,7 @@ internal sealed class ConnectionWriter<TFrame>
     private readonly int _maxHighBurst;
     private readonly TimeSpan? _highTimeSlice;
     private readonly TimeSpan? _slowConsumerTimeout;
+    private readonly OutboundFragmenter<TFrame>? _fragmenter;
     private PushQueues<TFrame>? _pushes;
     private ITimer? _slowConsumerTimer;
     private long _unflushedFrames;
@@ -60,6 +62,10 @@ internal sealed class ConnectionWriter<TFrame>
         _maxHighBurst = options.MaxHighPriorityBurst;
         _highTimeSlice = options.HighPriorityTimeSlice;
         _slowConsumerTimeout = options.SlowConsumerTimeout;
+        if (application.FragmentStrategy is { } strategy)
+        {
+            _fragmenter = new OutboundFragmenter<TFrame>(strategy, _format, _codec);
+        }
     }
 
     private enum DrainMode
@@ -104,7 +110,10 @@ internal sealed class ConnectionWriter<TFrame>
 
         try
         {
-            EncodeResponseHeld(frame);
+            if (!TryEncodeResponseHeld(frame, out TFrame split))
+            {
+                return SplitThenReleaseAsync(split, null, cancellationToken);
+            }
         }
         catch
         {
@@ -142,11 +151,17 @@ internal sealed class ConnectionWriter<TFrame>
 
         // The thread's scratch buffer is safe here: serialization and encoding finish before this
         // method can yield.
-        PooledBufferWriter scratch = PooledBufferWriter.RentScratch();
+        PooledBufferWriter? scratch = PooledBufferWriter.RentScratch();
         try
         {
             formatter.Serialize(message, scratch);
-            EncodeResponseHeld(_format.CreateFrame(messageId, correlationId, new ReadOnlySequence<byte>(scratch.WrittenMemory)));
+            if (!TryEncodeResponseHeld(_format.CreateFrame(messageId, correlationId, new ReadOnlySequence<byte>(scratch.WrittenMemory)), out TFrame split))
+            {
+                // Splitting may wait for the peer between fragments: the message's buffer goes with it.
+                PooledBufferWriter owned = scratch;
+                scratch = null;
+                return SplitThenReleaseAsync(split, owned, cancellationToken);
+            }
         }
         catch
         {
@@ -155,7 +170,10 @@ internal sealed class ConnectionWriter<TFrame>
         }
         finally
         {
-            PooledBufferWriter.ReturnScratch(scratch);
+            if (scratch is not null)
+            {
+                PooledBufferWriter.ReturnScratch(scratch);
+            }
         }
 
         return ReleaseOrFlushAsync(cancellationToken);
@@ -364,11 +382,14 @@ internal sealed class ConnectionWriter<TFrame>
         // A waiting response takes its turn after the frames queued before it (at most one
         // high-priority burst at a time), never after pushes that keep arriving meanwhile.
         int budget = mode == DrainMode.BeforeResponse ? pushes.Pending : int.MaxValue;
-        while (budget-- > 0 && !_completed && TryTakePush(pushes, OtherWriterWaiting(mode), out OutboundItem<TFrame> item))
+        while (budget-- > 0 && !_completed && TryTakePush(pushes, OtherWriterWaiting(mode), out OutboundItem<TFrame> item, out bool high))
         {
             try
             {
-                EncodeHeld(item.Frame);
+                if (!TryEncodeHeld(item.Frame, out TFrame split))
+                {
+                    await EncodeSplitHeldAsync(split, interleaveHighPushes: !high).ConfigureAwait(false);
+                }
             }
             finally
             {
@@ -389,8 +410,9 @@ internal sealed class ConnectionWriter<TFrame>
         _ => _gate.HasWaiters,
     };
 
-    private bool TryTakePush(PushQueues<TFrame> pushes, bool otherWaiting, out OutboundItem<TFrame> item)
+    private bool TryTakePush(PushQueues<TFrame> pushes, bool otherWaiting, out OutboundItem<TFrame> item, out bool high)
     {
+        high = false;
         if (pushes.Pending <= 0)
         {
             item = default;
@@ -401,6 +423,7 @@ internal sealed class ConnectionWriter<TFrame>
         {
             if (pushes.TryDequeue(PushPriority.High, out item))
             {
+                high = true;
                 if (_highStreak == 0)
                 {
                     StartHighStreak();
@@ -432,6 +455,7 @@ internal sealed class ConnectionWriter<TFrame>
         _highStreak = 0;
         if (pushes.TryDequeue(PushPriority.High, out item))
         {
+            high = true;
             StartHighStreak();
             return true;
         }
@@ -469,7 +493,10 @@ internal sealed class ConnectionWriter<TFrame>
                 return false;
             }
 
-            EncodeResponseHeld(frame);
+            if (!TryEncodeResponseHeld(frame, out TFrame split))
+            {
+                await EncodeSplitHeldAsync(split, interleaveHighPushes: true).ConfigureAwait(false);
+            }
         }
         catch
         {
@@ -480,43 +507,141 @@ internal sealed class ConnectionWriter<TFrame>
         return await ReleaseOrFlushAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    private void EncodeResponseHeld(in TFrame frame)
+    private bool TryEncodeResponseHeld(in TFrame frame, out TFrame split)
     {
         _highStreak = 0;
-        EncodeHeld(frame);
+        return TryEncodeHeld(frame, out split);
     }
 
-    private void EncodeHeld(in TFrame frame)
+    /// <summary>
+    /// Encodes a frame into the batch. Returns <see langword="false"/>, with nothing written, when the
+    /// frame (after the before-send hook, in <paramref name="split"/>) must be sent in several
+    /// fragments: that may wait for the peer, see <see cref="EncodeSplitHeldAsync"/>.
+    /// </summary>
+    private bool TryEncodeHeld(in TFrame frame, out TFrame split)
     {
-        if (_protocol is null)
+        if (_protocol is null && _fragmenter is null)
+        {
+            _codec.Encode(frame, _output);
+            _unflushedFrames++;
+            _hasUnflushedBytes = true;
+            split = default!;
+            return true;
+        }
+
+        return TryEncodeAdaptedHeld(frame, out split);
+    }
+
+    // Kept apart so the plain path passes the frame by reference, with no copy of it and no
+    // exception handling: the hook needs a mutable copy, and its failure must be told apart from
+    // the handler's.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private bool TryEncodeAdaptedHeld(TFrame frame, out TFrame split)
+    {
+        if (_protocol is { } protocol)
+        {
+            try
+            {
+                protocol.BeforeSend(ref frame, _connection);
+            }
+            catch (Exception ex)
+            {
+                throw new ProtocolHookException("before send", ex);
+            }
+        }
+
+        if (_fragmenter is null)
         {
             _codec.Encode(frame, _output);
         }
-        else
+        else if (!_fragmenter.TryEncodeWhole(frame, _output))
         {
-            EncodeWithBeforeSend(_protocol, frame);
+            split = frame;
+            return false;
         }
 
         _unflushedFrames++;
         _hasUnflushedBytes = true;
+        split = default!;
+        return true;
     }
 
-    // Kept apart so the hook-free path passes the frame by reference, with no copy of it and no
-    // exception handling: the hook needs a mutable copy, and its failure must be told apart from
-    // the handler's.
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    private void EncodeWithBeforeSend(IWireframeProtocol<TFrame> protocol, TFrame frame)
+    /// <summary>
+    /// Sends a frame in fragments, in order, flushing whenever <see cref="WireframeOptions.MaxUnflushedBytes"/>
+    /// accumulate so a large message streams out instead of being buffered whole. Between two
+    /// fragments, queued high-priority pushes go first when the strategy allows interleaving and the
+    /// frame is not a high-priority push itself; nothing else can come between them.
+    /// </summary>
+    private async ValueTask EncodeSplitHeldAsync(TFrame frame, bool interleaveHighPushes)
+    {
+        OutboundFragmenter<TFrame> fragmenter = _fragmenter!;
+        FragmentSlicer slicer = fragmenter.StartSplit(frame, out ulong key);
+        bool interleave = interleaveHighPushes && fragmenter.AllowsInterleaving;
+        while (!_completed && slicer.MoveNext())
+        {
+            fragmenter.EncodeFragment(frame, new FragmentHeader(key, slicer.Index, slicer.IsLast), slicer.Chunk, _output);
+            _unflushedFrames++;
+            _hasUnflushedBytes = true;
+            if (slicer.IsLast)
+            {
+                return;
+            }
+
+            if (interleave && _pushes is { Pending: > 0 } pushes)
+            {
+                await InterleaveHighPushesAsync(pushes).ConfigureAwait(false);
+            }
+
+            if (_canMeasureUnflushed && _output.UnflushedBytes >= _maxUnflushedBytes && !await FlushCoreHeldAsync(CancellationToken.None).ConfigureAwait(false))
+            {
+                return;
+            }
+        }
+    }
+
+    /// <summary>Writes queued high-priority pushes (up to the fairness burst) between two fragments of another message.</summary>
+    private async ValueTask InterleaveHighPushesAsync(PushQueues<TFrame> pushes)
+    {
+        int budget = _maxHighBurst > 0 ? _maxHighBurst : int.MaxValue;
+        while (budget-- > 0 && !_completed && pushes.TryDequeue(PushPriority.High, out OutboundItem<TFrame> item))
+        {
+            try
+            {
+                if (!TryEncodeHeld(item.Frame, out TFrame split))
+                {
+                    await EncodeSplitHeldAsync(split, interleaveHighPushes: false).ConfigureAwait(false);
+                }
+            }
+            finally
+            {
+                item.Release();
+            }
+        }
+    }
+
+    private async ValueTask<bool> SplitThenReleaseAsync(TFrame split, PooledBufferWriter? owned, CancellationToken cancellationToken)
     {
         try
         {
-            protocol.BeforeSend(ref frame, _connection);
+            await EncodeSplitHeldAsync(split, interleaveHighPushes: true).ConfigureAwait(false);
         }
-        catch (Exception ex)
+        catch
         {
-            throw new ProtocolHookException("before send", ex);
+            _gate.Exit();
+            throw;
+        }
+        finally
+        {
+            owned?.Dispose();
         }
 
-        _codec.Encode(frame, _output);
+        if (_completed)
+        {
+            _gate.Exit();
+            return false;
+        }
+
+        return await ReleaseOrFlushAsync(cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Flushes with the lock held and keeps it. Returns <see langword="false"/> when the connection is closed.</summary>
@@ -556,12 +681,11 @@ internal sealed class ConnectionWriter<TFrame>
 
     private void ArmSlowConsumerTimer()
     {
+        Volatile.Write(ref _flushWaiting, true);
         if (_slowConsumerTimeout is not { } timeout)
         {
             return;
         }
-
-        Volatile.Write(ref _flushWaiting, true);
 
         _slowConsumerTimer ??= _connection.Application.TimeProvider.CreateTimer(static state => ((WireframeConnection<TFrame>)state!).EvictSlowConsumer(), _connection, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
         _slowConsumerTimer.Change(timeout, Timeout.InfiniteTimeSpan);
@@ -614,7 +738,10 @@ internal sealed class ConnectionWriter<TFrame>
 
         try
         {
-            EncodeResponseHeld(frame);
+            if (!TryEncodeResponseHeld(frame, out TFrame split))
+            {
+                await EncodeSplitHeldAsync(split, interleaveHighPushes: true).ConfigureAwait(false);
+            }
         }
         catch
         {

@@ -50,4 +50,10 @@ public enum DisconnectReason
 
     /// <summary>The peer stopped reading and the writer stayed blocked longer than <see cref="WireframeOptions.SlowConsumerTimeout"/>.</summary>
     SlowConsumer,
+
+    /// <summary>A fragment was refused (a broken series, a duplicate, a message above <see cref="WireframeOptions.MaxMessageSize"/>) and <see cref="WireframeOptions.ReassemblyErrorAction"/> is to disconnect.</summary>
+    ReassemblyFailed,
+
+    /// <summary>Partial messages would have exceeded <see cref="WireframeOptions.MaxBufferedBytesPerConnection"/> or <see cref="WireframeOptions.MaxMessagesInReassembly"/>.</summary>
+    MemoryBudgetExceeded,
 }

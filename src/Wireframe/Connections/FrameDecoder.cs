@@ -15,6 +15,7 @@ internal struct FrameDecoder<TFrame>
     private readonly IFrameCodec<TFrame> _codec;
     private long _skip;
     private int _consecutiveErrors;
+    private int _errorsBeforeFrame;
 
     public FrameDecoder(WireframeConnection<TFrame> connection)
     {
@@ -22,6 +23,7 @@ internal struct FrameDecoder<TFrame>
         _codec = connection.Application.Codec;
         _skip = 0;
         _consecutiveErrors = 0;
+        _errorsBeforeFrame = 0;
         FrameStart = default;
     }
 
@@ -64,6 +66,7 @@ internal struct FrameDecoder<TFrame>
             switch (result.Status)
             {
                 case DecodeStatus.Frame:
+                    _errorsBeforeFrame = _consecutiveErrors;
                     _consecutiveErrors = 0;
                     return DecodeStatus.Frame;
                 case DecodeStatus.NeedMoreData:
@@ -93,7 +96,19 @@ internal struct FrameDecoder<TFrame>
         return new DisconnectInfo(DisconnectReason.PeerClosedMidFrame, eof, Detail: $"The peer closed with {remaining.Length} undecoded bytes ({eof}).");
     }
 
-    private DisconnectInfo? OnError(in DecodeResult error)
+    /// <summary>
+    /// Applies the malformed-frame policy to a frame that decoded but whose content is invalid (a
+    /// bad fragment header): it is already consumed, so dropping it needs no resynchronisation.
+    /// </summary>
+    /// <returns>Why the connection must close, or <see langword="null"/> to go on without the frame.</returns>
+    public DisconnectInfo? RejectFrame(string message)
+    {
+        // The frame decoded, which reset the streak; a frame rejected after decoding continues it.
+        _consecutiveErrors = _errorsBeforeFrame;
+        return OnError(DecodeResult.Malformed(0, message), consumed: true);
+    }
+
+    private DisconnectInfo? OnError(in DecodeResult error, bool consumed = false)
     {
         var application = _connection.Application;
         WireframeOptions options = application.Options;
@@ -101,7 +116,7 @@ internal struct FrameDecoder<TFrame>
         application.Metrics.Error(oversized ? ErrorTypes.FrameOversized : ErrorTypes.FrameMalformed);
         DisconnectReason reason = oversized ? DisconnectReason.FrameTooLarge : DisconnectReason.MalformedFrame;
         FrameErrorAction action = oversized ? options.OversizedFrameAction : options.MalformedFrameAction;
-        if (action == FrameErrorAction.DropFrame && error.SkipBytes <= 0)
+        if (action == FrameErrorAction.DropFrame && error.SkipBytes <= 0 && !consumed)
         {
             WireframeLog.CannotResynchronize(application.Logger, _connection.Id.Value);
             action = FrameErrorAction.Disconnect;

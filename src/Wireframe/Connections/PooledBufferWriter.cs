@@ -54,6 +54,9 @@ internal sealed class PooledBufferWriter : IBufferWriter<byte>, IDisposable
         t_scratch = scratch;
     }
 
+    /// <summary>Forgets what was written, keeping the buffer.</summary>
+    public void Reset() => _written = 0;
+
     public void Advance(int count)
     {
         if ((uint)count > (uint)(_buffer.Length - _written))

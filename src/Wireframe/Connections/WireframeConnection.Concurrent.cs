@@ -1,4 +1,5 @@
 using System.Buffers;
+using Wireframe.Fragmentation;
 using Wireframe.Routing;
 
 namespace Wireframe.Connections;
@@ -23,18 +24,55 @@ public sealed partial class WireframeConnection<TFrame>
         }
     }
 
-    /// <summary>Copies a frame's bytes (the request outlives this read) and starts its request once a slot is free.</summary>
-    private async ValueTask StartConcurrentRequestAsync(ReadOnlySequence<byte> raw, SemaphoreSlim inFlight)
+    /// <summary>
+    /// Gives a message memory of its own (the request outlives this read), waits while handlers hold
+    /// too much of the connection's memory budget, then starts the request once a slot is free.
+    /// </summary>
+    private async ValueTask StartConcurrentRequestAsync(TFrame frame, InboundMessage message, ReadOnlySequence<byte> raw, SemaphoreSlim inFlight, InboundAssembly<TFrame> assembly)
     {
-        var owned = new PooledBufferWriter((int)raw.Length);
-        Framing.BufferWriting.Write(owned, raw);
-        var copy = new ReadOnlySequence<byte>(owned.WrittenMemory);
-        Application.Codec.TryDecode(ref copy, out TFrame frame);
-        await inFlight.WaitAsync().ConfigureAwait(false);
-        _ = RunConcurrentRequestAsync(frame, owned, inFlight);
+        PooledBufferWriter owned;
+        TFrame request;
+        if (message.AsIs)
+        {
+            owned = new PooledBufferWriter((int)raw.Length);
+            Framing.BufferWriting.Write(owned, raw);
+            var copy = new ReadOnlySequence<byte>(owned.WrittenMemory);
+            Application.Codec.TryDecode(ref copy, out request);
+        }
+        else
+        {
+            owned = InboundAssembly<TFrame>.Detach(message, out ReadOnlySequence<byte> payload);
+            request = assembly.CreateMessage(frame, message with { Payload = payload, Owner = owned });
+        }
+
+        long bytes = owned.WrittenCount;
+        assembly.TrackInFlight(bytes);
+        try
+        {
+            await inFlight.WaitAsync().ConfigureAwait(false);
+        }
+        catch
+        {
+            assembly.ReleaseInFlight(bytes);
+            owned.Dispose();
+            throw;
+        }
+
+        _ = RunConcurrentRequestAsync(request, owned, bytes, inFlight, assembly);
+
+        // Reading goes on only while the handlers hold less than 80 % of the budget.
+        while (PendingStop is null)
+        {
+            await assembly.WaitForRoomAsync().ConfigureAwait(false);
+            assembly.PurgeIfDue();
+            if (!assembly.MustWait)
+            {
+                break;
+            }
+        }
     }
 
-    private async Task RunConcurrentRequestAsync(TFrame frame, PooledBufferWriter owned, SemaphoreSlim inFlight)
+    private async Task RunConcurrentRequestAsync(TFrame frame, PooledBufferWriter owned, long bytes, SemaphoreSlim inFlight, InboundAssembly<TFrame> assembly)
     {
         var context = new RequestContext<TFrame>(this);
         context.Start(frame, Application.Format.GetMessageId(frame), Application.Format.GetCorrelationId(frame));
@@ -59,6 +97,7 @@ public sealed partial class WireframeConnection<TFrame>
         {
             EndCommand(context);
             owned.Dispose();
+            assembly.ReleaseInFlight(bytes);
             inFlight.Release();
         }
     }

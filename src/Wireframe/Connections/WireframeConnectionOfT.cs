@@ -3,6 +3,7 @@ using System.IO.Pipelines;
 using System.Runtime.CompilerServices;
 using Microsoft.AspNetCore.Connections;
 using Wireframe.Diagnostics;
+using Wireframe.Fragmentation;
 using Wireframe.Framing;
 using Wireframe.Outbound;
 using Wireframe.Routing;
@@ -20,6 +21,7 @@ public sealed partial class WireframeConnection<TFrame> : WireframeConnection
 {
     private readonly ConnectionContext _transport;
     private readonly IWireframeProtocol<TFrame>? _protocol;
+    private readonly InboundAssembly<TFrame>? _assembly;
     private RequestContext<TFrame>? _requestContext;
     private DisconnectInfo? _stop;
     private ITimer? _drainTimer;
@@ -33,7 +35,17 @@ public sealed partial class WireframeConnection<TFrame> : WireframeConnection
         _transport = transport;
         _protocol = application.Protocol;
         Writer = new ConnectionWriter<TFrame>(this, transport.Transport.Output);
+        if (application.FragmentStrategy is not null || application.Options.MaxConcurrentRequestsPerConnection > 1)
+        {
+            _assembly = new InboundAssembly<TFrame>(this, application.FragmentStrategy);
+        }
     }
+
+    /// <summary>
+    /// Gets a snapshot of what the connection holds in inbound memory (partial messages, messages
+    /// with running handlers) and what its limits did so far. Callable from any thread.
+    /// </summary>
+    public InboundMemoryStats InboundMemory => _assembly?.Snapshot() ?? default;
 
     /// <summary>Gets the application serving this connection.</summary>
     public WireframeApplication<TFrame> Application { get; }
@@ -141,6 +153,7 @@ public sealed partial class WireframeConnection<TFrame> : WireframeConnection
 
         Volatile.Write(ref _finished, 1);
         Interlocked.Exchange(ref _drainTimer, null)?.Dispose();
+        _assembly?.Close();
         _peerClosedWatch.Dispose();
 
         // An abort (drain deadline, slow consumer) wins over whatever the interrupted loop concluded.
@@ -185,6 +198,7 @@ public sealed partial class WireframeConnection<TFrame> : WireframeConnection
 
             Writer.StopPushes();
             FireClosing();
+            _assembly?.Wake();
             Input.CancelPendingRead();
         }
     }
@@ -283,12 +297,18 @@ public sealed partial class WireframeConnection<TFrame> : WireframeConnection
     private async ValueTask<DisconnectInfo> ReadLoopAsync(SemaphoreSlim? inFlight = null)
     {
         PipeReader input = Input;
+        InboundAssembly<TFrame>? assembly = _assembly;
         var decoder = new FrameDecoder<TFrame>(this);
         while (true)
         {
             if (PendingStop is { } stop)
             {
                 return stop;
+            }
+
+            if (assembly is not null)
+            {
+                assembly.PurgeIfDue();
             }
 
             ReadResult result = await input.ReadAsync().ConfigureAwait(false);
@@ -312,20 +332,45 @@ public sealed partial class WireframeConnection<TFrame> : WireframeConnection
                     }
 
                     frames++;
-                    if (inFlight is not null)
+                    if (assembly is null)
                     {
-                        await StartConcurrentRequestAsync(result.Buffer.Slice(decoder.FrameStart, buffer.Start), inFlight).ConfigureAwait(false);
+                        ValueTask dispatch = DispatchAsync(frame);
+                        if (dispatch.IsCompletedSuccessfully)
+                        {
+                            dispatch.GetAwaiter().GetResult();
+                        }
+                        else
+                        {
+                            await dispatch.ConfigureAwait(false);
+                        }
+
                         continue;
                     }
 
-                    ValueTask dispatch = DispatchAsync(frame);
-                    if (dispatch.IsCompletedSuccessfully)
+                    AssemblyStep step = assembly.Accept(frame, ref decoder, out InboundMessage message, ref outcome);
+                    if (step == AssemblyStep.Stop)
                     {
-                        dispatch.GetAwaiter().GetResult();
+                        break;
                     }
-                    else
+
+                    if (step == AssemblyStep.Consumed)
                     {
-                        await dispatch.ConfigureAwait(false);
+                        continue;
+                    }
+
+                    if (inFlight is not null)
+                    {
+                        await StartConcurrentRequestAsync(frame, message, result.Buffer.Slice(decoder.FrameStart, buffer.Start), inFlight, assembly).ConfigureAwait(false);
+                        continue;
+                    }
+
+                    try
+                    {
+                        await DispatchAsync(message.AsIs ? frame : assembly.CreateMessage(frame, message)).ConfigureAwait(false);
+                    }
+                    finally
+                    {
+                        message.Owner?.Dispose();
                     }
                 }
 

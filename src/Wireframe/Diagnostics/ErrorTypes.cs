@@ -32,4 +32,10 @@ public static class ErrorTypes
 
     /// <summary>A peer stopped reading for longer than <see cref="WireframeOptions.SlowConsumerTimeout"/>.</summary>
     public const string SlowConsumer = "slow_consumer";
+
+    /// <summary>A fragment was refused by reassembly (tag <c>wireframe.reassembly_error</c> on <c>wireframe.server.reassembly.errors</c> says why).</summary>
+    public const string ReassemblyError = "reassembly_error";
+
+    /// <summary>A connection was closed because its partial messages hit a memory limit.</summary>
+    public const string MemoryBudgetExceeded = "memory_budget_exceeded";
 }

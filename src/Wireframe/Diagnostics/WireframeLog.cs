@@ -8,7 +8,7 @@ namespace Wireframe.Diagnostics;
 
 /// <summary>
 /// Every log line the framework writes, source-generated with stable event ids (1-99 connections,
-/// 100-199 framing, 200-299 requests, 300-399 hosting, 400-499 outbound). Log category: <c>Wireframe</c>.
+/// 100-199 framing, 200-299 requests, 300-399 hosting, 400-499 outbound, 500-599 reassembly and inbound memory). Log category: <c>Wireframe</c>.
 /// </summary>
 internal static partial class WireframeLog
 {
@@ -82,4 +82,13 @@ internal static partial class WireframeLog
 
     [LoggerMessage(403, LogLevel.Warning, "Connection {ConnectionId}: the peer has not read for WireframeOptions.SlowConsumerTimeout ({Timeout}); closing it as a slow consumer.")]
     public static partial void SlowConsumerEvicted(ILogger logger, long connectionId, TimeSpan timeout);
+
+    [LoggerMessage(500, LogLevel.Warning, "Connection {ConnectionId}: fragment of message {MessageKey} refused ({Error}), {Action}: {Detail}")]
+    public static partial void FragmentRefused(ILogger logger, long connectionId, ulong messageKey, string error, string action, string detail);
+
+    [LoggerMessage(501, LogLevel.Warning, "Connection {ConnectionId}: {Count} partial messages evicted after WireframeOptions.ReassemblyTimeout ({Timeout}).")]
+    public static partial void ReassemblyExpired(ILogger logger, long connectionId, int count, TimeSpan timeout);
+
+    [LoggerMessage(502, LogLevel.Debug, "Connection {ConnectionId}: reading paused, {Bytes} inbound bytes held (80 % of WireframeOptions.MaxBufferedBytesPerConnection, {Budget}).")]
+    public static partial void ReadPaused(ILogger logger, long connectionId, long bytes, long budget);
 }

@@ -24,6 +24,11 @@ public sealed class WireframeMetrics
     private readonly Counter<long> _framesDropped;
     private readonly Counter<long> _deadLetters;
     private readonly Counter<long> _streamEnds;
+    private readonly Counter<long> _reassemblyErrors;
+    private readonly Counter<long> _reassemblyEvictions;
+    private readonly Counter<long> _readPauses;
+    private readonly Counter<long> _messagesReassembled;
+    private long _reassemblyBufferedBytes;
     private long _queuedPushes;
 
     /// <summary>Initializes a new instance of the <see cref="WireframeMetrics"/> class.</summary>
@@ -46,6 +51,11 @@ public sealed class WireframeMetrics
         _framesDropped = meter.CreateCounter<long>("wireframe.server.frames_dropped", "{frame}", "Pushed frames that were never sent, by reason (tag wireframe.drop_reason).");
         _deadLetters = meter.CreateCounter<long>("wireframe.server.dead_letters", "{frame}", "Pushed frames delivered to the dead-letter queue because a push queue was full.");
         _streamEnds = meter.CreateCounter<long>("wireframe.server.stream_terminations", "{stream}", "Streamed responses that ended, by how (tag wireframe.stream_end).");
+        _reassemblyErrors = meter.CreateCounter<long>("wireframe.server.reassembly.errors", "{fragment}", "Fragments refused by reassembly, by reason (tag wireframe.reassembly_error).");
+        _reassemblyEvictions = meter.CreateCounter<long>("wireframe.server.reassembly.evictions", "{message}", "Partial messages evicted because WireframeOptions.ReassemblyTimeout ran out.");
+        _readPauses = meter.CreateCounter<long>("wireframe.server.read_pauses", "{pause}", "Times a connection stopped reading because its inbound memory reached 80 % of WireframeOptions.MaxBufferedBytesPerConnection.");
+        _messagesReassembled = meter.CreateCounter<long>("wireframe.server.reassembly.messages", "{message}", "Messages put back together from two or more fragments.");
+        meter.CreateObservableGauge("wireframe.server.reassembly.buffered_bytes", () => Volatile.Read(ref _reassemblyBufferedBytes), "By", "Bytes held for partial messages across connections.");
         meter.CreateObservableGauge("wireframe.server.push_queue.depth", () => Volatile.Read(ref _queuedPushes), "{frame}", "Pushed frames waiting in connections' queues.");
     }
 
@@ -97,4 +107,21 @@ public sealed class WireframeMetrics
 
     internal void StreamEnded(string how) =>
         _streamEnds.Add(1, new KeyValuePair<string, object?>("wireframe.stream_end", how));
+
+    internal void ReassemblyError(string reason) =>
+        _reassemblyErrors.Add(1, new KeyValuePair<string, object?>("wireframe.reassembly_error", reason));
+
+    internal void ReassemblyEvicted(int count) => _reassemblyEvictions.Add(count);
+
+    internal void ReadPaused() => _readPauses.Add(1);
+
+    internal void MessageReassembled() => _messagesReassembled.Add(1);
+
+    internal void ReassemblyBuffered(long delta)
+    {
+        if (delta != 0)
+        {
+            Interlocked.Add(ref _reassemblyBufferedBytes, delta);
+        }
+    }
 }

@@ -10,13 +10,11 @@ namespace Wireframe.Fragmentation;
 /// </summary>
 internal readonly struct ReassembledMessage : IDisposable
 {
-    private readonly PooledBufferWriter? _owner;
-
     internal ReassembledMessage(ulong messageKey, ReadOnlySequence<byte> payload, PooledBufferWriter? owner)
     {
         MessageKey = messageKey;
         Payload = payload;
-        _owner = owner;
+        Owner = owner;
     }
 
     /// <summary>Gets the key the message's fragments carried.</summary>
@@ -25,6 +23,9 @@ internal readonly struct ReassembledMessage : IDisposable
     /// <summary>Gets the whole payload, fragments joined in order.</summary>
     public ReadOnlySequence<byte> Payload { get; }
 
+    /// <summary>Gets the pooled buffer that holds the payload, or <see langword="null"/> when it is a view of the input.</summary>
+    public PooledBufferWriter? Owner { get; }
+
     /// <summary>Returns pooled memory; the payload must not be used afterwards.</summary>
-    public void Dispose() => _owner?.Dispose();
+    public void Dispose() => Owner?.Dispose();
 }

@@ -13,7 +13,7 @@ namespace Wireframe.Fragmentation;
 /// <remarks>
 /// Rules: a fragment for a key not in reassembly must have index 0 (else <see cref="ReassemblyError.MissingStart"/>,
 /// which is also what a fragment after a message's final one gets); an index below the next expected
-/// one is a <see cref="ReassemblyError.Duplicate"/>, above it <see cref="ReassemblyError.OutOfOrder"/>;
+/// one is a <see cref="ReassemblyError.Duplicate"/> (a header without an index, <see cref="FragmentHeader.Sequential"/>, is always the next one), above it <see cref="ReassemblyError.OutOfOrder"/>;
 /// both end the message, because a series with a hole or a repeat cannot be trusted. A zero-length
 /// fragment, final or not, is valid.
 /// </remarks>
@@ -61,12 +61,13 @@ internal sealed class Reassembler : IDisposable
             return Refuse(header.MessageKey, ReassemblyError.Expired, out error);
         }
 
-        if (header.Index != partial.NextIndex)
+        uint index = header.HasIndex ? header.Index : partial.NextIndex;
+        if (index != partial.NextIndex)
         {
-            return Refuse(header.MessageKey, header.Index < partial.NextIndex ? ReassemblyError.Duplicate : ReassemblyError.OutOfOrder, out error);
+            return Refuse(header.MessageKey, index < partial.NextIndex ? ReassemblyError.Duplicate : ReassemblyError.OutOfOrder, out error);
         }
 
-        if (!header.IsLast && header.Index == uint.MaxValue)
+        if (!header.IsLast && index == uint.MaxValue)
         {
             return Refuse(header.MessageKey, ReassemblyError.IndexOverflow, out error);
         }
@@ -93,6 +94,23 @@ internal sealed class Reassembler : IDisposable
         _bufferedBytes -= partial.Buffer.WrittenCount;
         message = new ReassembledMessage(header.MessageKey, new ReadOnlySequence<byte>(partial.Buffer.WrittenMemory), partial.Buffer);
         return ReassemblyOutcome.Completed;
+    }
+
+    /// <summary>Gets when the next partial message expires, or <see langword="null"/> when none is in reassembly.</summary>
+    /// <returns>The time left until the oldest partial message's <see cref="ReassemblyLimits.Timeout"/> runs out (zero if it has).</returns>
+    public TimeSpan? NextExpiry()
+    {
+        TimeSpan? least = null;
+        foreach (Partial partial in _partials.Values)
+        {
+            TimeSpan left = _limits.Timeout - _time.GetElapsedTime(partial.Started);
+            if (least is null || left < least)
+            {
+                least = left;
+            }
+        }
+
+        return least < TimeSpan.Zero ? TimeSpan.Zero : least;
     }
 
     /// <summary>Frees every partial message whose <see cref="ReassemblyLimits.Timeout"/> has run out.</summary>
@@ -151,7 +169,7 @@ internal sealed class Reassembler : IDisposable
     {
         message = default;
         error = default;
-        if (header.Index != 0)
+        if (header.HasIndex && header.Index != 0)
         {
             error = ReassemblyError.MissingStart;
             return ReassemblyOutcome.Refused;

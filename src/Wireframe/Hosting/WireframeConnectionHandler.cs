@@ -68,6 +68,9 @@ public sealed class WireframeConnectionHandler<TFrame> : ConnectionHandler
         }
 
         var wireframeConnection = new WireframeConnection<TFrame>(Application, connection);
+
+        // Published on the transport while it runs, so code that holds the ConnectionContext (Kestrel middleware, the test kit) can reach it.
+        connection.Features.Set(wireframeConnection);
         _connections[wireframeConnection.Id.Value] = wireframeConnection;
         try
         {
@@ -82,6 +85,9 @@ public sealed class WireframeConnectionHandler<TFrame> : ConnectionHandler
         finally
         {
             _connections.TryRemove(wireframeConnection.Id.Value, out _);
+
+            // A transport context outlives its connection in tests and pools; it must not keep it alive.
+            connection.Features.Set<WireframeConnection<TFrame>>(null);
             LeaveActive();
         }
     }

@@ -54,6 +54,8 @@ public sealed class WireframeAppBuilder<TFrame>
 
     internal ChannelWriter<TFrame>? DeadLetters { get; private set; }
 
+    internal Fragmentation.IFragmentStrategy<TFrame>? FragmentStrategy { get; private set; }
+
     /// <summary>Changes the options.</summary>
     /// <param name="configure">Receives the options.</param>
     /// <returns>This builder.</returns>
@@ -319,6 +321,28 @@ public sealed class WireframeAppBuilder<TFrame>
         DeadLetters = deadLetters ?? throw new ArgumentNullException(nameof(deadLetters));
         return this;
     }
+
+    /// <summary>
+    /// Splits outbound messages into fragments and reassembles inbound ones with
+    /// <paramref name="strategy"/>: every frame the connection sends (responses, stream items, pushes)
+    /// is split when the strategy says so, and handlers only ever see whole messages, reassembled
+    /// under <see cref="WireframeOptions.MaxMessageSize"/>, <see cref="WireframeOptions.MaxBufferedBytesPerConnection"/>,
+    /// <see cref="WireframeOptions.MaxMessagesInReassembly"/> and <see cref="WireframeOptions.ReassemblyTimeout"/>.
+    /// </summary>
+    /// <param name="strategy">The protocol's fragment header and split rules.</param>
+    /// <returns>This builder.</returns>
+    public WireframeAppBuilder<TFrame> UseFragmentation(Fragmentation.IFragmentStrategy<TFrame> strategy)
+    {
+        ArgumentNullException.ThrowIfNull(strategy);
+        FragmentStrategy = strategy;
+        return this;
+    }
+
+    /// <summary>Splits and reassembles messages with the <see cref="Fragmentation.DefaultFragmentStrategy{TFrame}"/> header.</summary>
+    /// <param name="maxFragmentPayload">The most message bytes one fragment carries.</param>
+    /// <returns>This builder.</returns>
+    public WireframeAppBuilder<TFrame> UseFragmentation(int maxFragmentPayload) =>
+        UseFragmentation(new Fragmentation.DefaultFragmentStrategy<TFrame>(maxFragmentPayload));
 
     /// <summary>Checks and binds everything: routes, serializers, extractors, middleware and options.</summary>
     /// <param name="services">Supplies logging, metrics and time; <see langword="null"/> for none (no logs, private meters, system clock).</param>

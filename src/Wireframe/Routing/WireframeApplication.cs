@@ -50,6 +50,7 @@ public sealed class WireframeApplication<TFrame>
         PreambleStage = builder.PreambleStage;
         Protocol = builder.Protocol;
         DeadLetters = builder.DeadLetters;
+        FragmentStrategy = builder.FragmentStrategy;
         Services = services ?? EmptyServiceProvider.Instance;
         Logger = (Services.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance).CreateLogger(WireframeLog.Category);
         Metrics = new WireframeMetrics(Services.GetService<IMeterFactory>() ?? new PrivateMeterFactory());
@@ -111,6 +112,9 @@ public sealed class WireframeApplication<TFrame>
     internal IWireframeProtocol<TFrame>? Protocol { get; }
 
     internal ChannelWriter<TFrame>? DeadLetters { get; }
+
+    /// <summary>Gets how messages are split and reassembled, if the application fragments.</summary>
+    internal Fragmentation.IFragmentStrategy<TFrame>? FragmentStrategy { get; }
 
     internal LogThrottle DeadLetterLosses { get; }
 

@@ -1,0 +1,364 @@
+using System.Buffers;
+using Wireframe.Connections;
+using Wireframe.Diagnostics;
+using Wireframe.Framing;
+using Wireframe.Messages;
+
+namespace Wireframe.Fragmentation;
+
+/// <summary>
+/// The inbound half of the fragment adapter and the connection's inbound memory budget. Sits in the
+/// read loop between the codec and routing: it strips fragment headers, reassembles split messages
+/// under the limits in <see cref="WireframeOptions"/>, evicts partial messages that outlive
+/// <see cref="WireframeOptions.ReassemblyTimeout"/>, and tells the read loop to pause while handlers
+/// hold too much. Reassembly state is owned by the read loop; the in-flight count and the wake-ups
+/// are thread-safe.
+/// </summary>
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "The connection calls Close when it ends; nothing else owns it.")]
+internal sealed class InboundAssembly<TFrame>
+{
+    private readonly WireframeConnection<TFrame> _connection;
+    private readonly IFragmentStrategy<TFrame>? _strategy;
+    private readonly IEnvelopeFormat<TFrame> _format;
+    private readonly WireframeOptions _options;
+    private readonly WireframeMetrics _metrics;
+    private readonly Reassembler? _reassembler;
+    private readonly long _softLimit;
+    private ITimer? _purgeTimer;
+    private bool _purgeArmed;
+    private int _purgeDue;
+    private long _inFlightBytes;
+    private long _bufferedBytes;
+    private int _inReassembly;
+    private long _reassembled;
+    private long _evictions;
+    private long _refused;
+    private long _pauses;
+    private bool _paused;
+    private TaskCompletionSource? _roomWaiter;
+
+    public InboundAssembly(WireframeConnection<TFrame> connection, IFragmentStrategy<TFrame>? strategy)
+    {
+        _connection = connection;
+        _strategy = strategy;
+        _format = connection.Application.Format;
+        _options = connection.Application.Options;
+        _metrics = connection.Application.Metrics;
+        _softLimit = _options.MaxBufferedBytesPerConnection - (_options.MaxBufferedBytesPerConnection / 5);
+        if (strategy is not null)
+        {
+            _reassembler = new Reassembler(
+                new ReassemblyLimits
+                {
+                    MaxMessageSize = _options.MaxMessageSize,
+                    MaxBufferedBytes = _options.MaxBufferedBytesPerConnection,
+                    MaxConcurrentMessages = _options.MaxMessagesInReassembly,
+                    Timeout = _options.ReassemblyTimeout,
+                },
+                connection.Application.TimeProvider);
+        }
+    }
+
+    /// <summary>Gets a value indicating whether a fragment strategy is in use.</summary>
+    public bool Fragments => _strategy is not null;
+
+    /// <summary>Gets a value indicating whether handlers hold so much that reading must wait: 80 % of the budget, with some of it theirs to release.</summary>
+    public bool MustWait
+    {
+        get
+        {
+            long inFlight = Volatile.Read(ref _inFlightBytes);
+            return inFlight > 0 && inFlight + Volatile.Read(ref _bufferedBytes) >= _softLimit;
+        }
+    }
+
+    /// <summary>Takes a snapshot of the connection's inbound memory; callable from any thread.</summary>
+    public InboundMemoryStats Snapshot() => new(
+        Volatile.Read(ref _inReassembly),
+        Volatile.Read(ref _bufferedBytes),
+        Volatile.Read(ref _inFlightBytes),
+        Volatile.Read(ref _reassembled),
+        Volatile.Read(ref _evictions),
+        Volatile.Read(ref _refused),
+        Volatile.Read(ref _pauses),
+        Volatile.Read(ref _paused));
+
+    /// <summary>
+    /// Looks at a decoded frame: a whole message to dispatch, a fragment to keep, or a refusal.
+    /// </summary>
+    /// <param name="frame">The decoded frame, valid until the read loop advances past it.</param>
+    /// <param name="decoder">The connection's decoder, whose malformed-frame policy a bad fragment header falls under.</param>
+    /// <param name="message">With <see cref="AssemblyStep.Dispatch"/>, the message.</param>
+    /// <param name="outcome">With <see cref="AssemblyStep.Stop"/>, why the connection closes.</param>
+    /// <returns>What the read loop does next.</returns>
+    public AssemblyStep Accept(in TFrame frame, ref FrameDecoder<TFrame> decoder, out InboundMessage message, ref DisconnectInfo? outcome)
+    {
+        message = InboundMessage.Unchanged;
+        if (_strategy is not { } strategy)
+        {
+            return AssemblyStep.Dispatch;
+        }
+
+        ReadOnlySequence<byte> payload = _format.GetPayload(frame);
+        FragmentDecodeStatus status;
+        FragmentHeader header;
+        int headerLength;
+        string? failure = null;
+        try
+        {
+            status = strategy.DecodeHeader(frame, payload, out header, out headerLength);
+            if (status != FragmentDecodeStatus.Malformed && (uint)headerLength > (ulong)payload.Length)
+            {
+                failure = $"The fragment strategy reported a {headerLength}-byte header in a {payload.Length}-byte payload.";
+                status = FragmentDecodeStatus.Malformed;
+            }
+        }
+        catch (Exception ex)
+        {
+            (status, header, headerLength) = (FragmentDecodeStatus.Malformed, default, 0);
+            failure = $"The fragment strategy threw {ex.GetType().Name}: {ex.Message}";
+        }
+
+        switch (status)
+        {
+            case FragmentDecodeStatus.Whole:
+                if (payload.Length - headerLength > _options.MaxMessageSize)
+                {
+                    return Refuse(0, ReassemblyError.MessageTooLarge, ref outcome);
+                }
+
+                if (headerLength != 0)
+                {
+                    message = new InboundMessage(false, payload.Slice(headerLength), null);
+                }
+
+                return AssemblyStep.Dispatch;
+            case FragmentDecodeStatus.Fragment:
+                return AcceptFragment(header, payload.Slice(headerLength), out message, ref outcome);
+            default:
+                outcome = decoder.RejectFrame(failure ?? "The fragment header is malformed.");
+                return outcome is null ? AssemblyStep.Consumed : AssemblyStep.Stop;
+        }
+    }
+
+    /// <summary>Builds the logical frame for a message that is not the decoded frame as it stands.</summary>
+    public TFrame CreateMessage(in TFrame lastFragment, in InboundMessage message) =>
+        _strategy!.CreateMessage(lastFragment, message.Payload, _format);
+
+    /// <summary>
+    /// Gives a message its own memory, for a request that outlives the read: a reassembled payload
+    /// already has it, one that is a view of the input is copied. The caller owns the result.
+    /// </summary>
+    public static PooledBufferWriter Detach(in InboundMessage message, out ReadOnlySequence<byte> payload)
+    {
+        if (message.Owner is { } owner)
+        {
+            payload = message.Payload;
+            return owner;
+        }
+
+        var copy = new PooledBufferWriter((int)Math.Max(1, message.Payload.Length));
+        BufferWriting.Write(copy, message.Payload);
+        payload = new ReadOnlySequence<byte>(copy.WrittenMemory);
+        return copy;
+    }
+
+    /// <summary>Counts bytes a concurrently running request holds until it calls <see cref="ReleaseInFlight"/>.</summary>
+    public void TrackInFlight(long bytes) => Interlocked.Add(ref _inFlightBytes, bytes);
+
+    /// <summary>A request finished with its message: its bytes leave the budget, and a paused read loop may go on.</summary>
+    public void ReleaseInFlight(long bytes)
+    {
+        Interlocked.Add(ref _inFlightBytes, -bytes);
+        Wake();
+    }
+
+    /// <summary>Wakes a read loop waiting for room (memory was freed, a purge is due, or the connection is stopping).</summary>
+    public void Wake() => Interlocked.Exchange(ref _roomWaiter, null)?.TrySetResult();
+
+    /// <summary>
+    /// Waits, with reading paused, while handlers hold 80 % or more of
+    /// <see cref="WireframeOptions.MaxBufferedBytesPerConnection"/>. Returns at once when under it,
+    /// when the connection stops, or when a reassembly purge is due (the caller purges and calls again).
+    /// </summary>
+    public ValueTask WaitForRoomAsync() => MustWait ? PauseAsync() : default;
+
+    /// <summary>Evicts partial messages whose <see cref="WireframeOptions.ReassemblyTimeout"/> ran out, if the timer said some may have.</summary>
+    public void PurgeIfDue()
+    {
+        if (Volatile.Read(ref _purgeDue) == 0 || Interlocked.Exchange(ref _purgeDue, 0) == 0 || _reassembler is not { } reassembler)
+        {
+            return;
+        }
+
+        _purgeArmed = false;
+        int evicted = reassembler.PurgeExpired();
+        if (evicted > 0)
+        {
+            Volatile.Write(ref _evictions, _evictions + evicted);
+            _metrics.ReassemblyEvicted(evicted);
+            WireframeLog.ReassemblyExpired(_connection.Application.Logger, _connection.Id.Value, evicted, _options.ReassemblyTimeout);
+            PublishReassemblyState(reassembler);
+        }
+
+        ArmPurge(reassembler);
+    }
+
+    /// <summary>Frees every partial message and stops the purge timer (the connection ended).</summary>
+    public void Close()
+    {
+        Interlocked.Exchange(ref _purgeTimer, null)?.Dispose();
+        if (_reassembler is { } reassembler)
+        {
+            reassembler.Dispose();
+            PublishReassemblyState(reassembler);
+        }
+
+        Wake();
+    }
+
+    private static string Name(ReassemblyError error) => error switch
+    {
+        ReassemblyError.MissingStart => "missing_start",
+        ReassemblyError.OutOfOrder => "out_of_order",
+        ReassemblyError.Duplicate => "duplicate",
+        ReassemblyError.IndexOverflow => "index_overflow",
+        ReassemblyError.MessageTooLarge => "message_too_large",
+        ReassemblyError.BufferBudgetExceeded => "buffer_budget_exceeded",
+        ReassemblyError.TooManyMessages => "too_many_messages",
+        _ => "expired",
+    };
+
+    private AssemblyStep AcceptFragment(in FragmentHeader header, ReadOnlySequence<byte> chunk, out InboundMessage message, ref DisconnectInfo? outcome)
+    {
+        message = InboundMessage.Unchanged;
+        Reassembler reassembler = _reassembler!;
+        ReassemblyOutcome result = reassembler.Accept(header, chunk, out ReassembledMessage whole, out ReassemblyError error);
+        PublishReassemblyState(reassembler);
+        switch (result)
+        {
+            case ReassemblyOutcome.Buffered:
+                if (!_purgeArmed)
+                {
+                    ArmPurge(reassembler);
+                }
+
+                return AssemblyStep.Consumed;
+            case ReassemblyOutcome.Completed:
+                if (whole.Owner is not null)
+                {
+                    Volatile.Write(ref _reassembled, _reassembled + 1);
+                    _metrics.MessageReassembled();
+                }
+
+                message = new InboundMessage(false, whole.Payload, whole.Owner);
+                return AssemblyStep.Dispatch;
+            default:
+                if (error == ReassemblyError.Expired)
+                {
+                    Volatile.Write(ref _evictions, _evictions + 1);
+                    _metrics.ReassemblyEvicted(1);
+                }
+
+                return Refuse(header.MessageKey, error, ref outcome);
+        }
+    }
+
+    private AssemblyStep Refuse(ulong key, ReassemblyError error, ref DisconnectInfo? outcome)
+    {
+        Volatile.Write(ref _refused, _refused + 1);
+        string name = Name(error);
+        _metrics.ReassemblyError(name);
+        _metrics.Error(ErrorTypes.ReassemblyError);
+        bool memory = error is ReassemblyError.BufferBudgetExceeded or ReassemblyError.TooManyMessages;
+        bool close = memory || _options.ReassemblyErrorAction == FrameErrorAction.Disconnect;
+        string detail = Describe(error);
+        WireframeLog.FragmentRefused(_connection.Application.Logger, _connection.Id.Value, key, name, close ? "closing the connection" : "dropping the message", detail);
+        if (!close)
+        {
+            return AssemblyStep.Consumed;
+        }
+
+        if (memory)
+        {
+            _metrics.Error(ErrorTypes.MemoryBudgetExceeded);
+        }
+
+        outcome = new DisconnectInfo(memory ? DisconnectReason.MemoryBudgetExceeded : DisconnectReason.ReassemblyFailed, Detail: detail);
+        return AssemblyStep.Stop;
+    }
+
+    private string Describe(ReassemblyError error) => error switch
+    {
+        ReassemblyError.MissingStart => "A fragment continued a message that is not in reassembly (its first fragment never came, or the message already completed or was evicted).",
+        ReassemblyError.OutOfOrder => "A fragment skipped an index in its message's series.",
+        ReassemblyError.Duplicate => "A fragment repeated an index its message already has.",
+        ReassemblyError.IndexOverflow => "A non-final fragment carried the largest index, so its message could never end.",
+        ReassemblyError.MessageTooLarge => $"The message would exceed {nameof(WireframeOptions)}.{nameof(WireframeOptions.MaxMessageSize)} ({_options.MaxMessageSize} bytes).",
+        ReassemblyError.BufferBudgetExceeded => $"Partial messages would exceed {nameof(WireframeOptions)}.{nameof(WireframeOptions.MaxBufferedBytesPerConnection)} ({_options.MaxBufferedBytesPerConnection} bytes).",
+        ReassemblyError.TooManyMessages => $"More than {nameof(WireframeOptions)}.{nameof(WireframeOptions.MaxMessagesInReassembly)} ({_options.MaxMessagesInReassembly}) messages would be in reassembly.",
+        _ => $"The message was in reassembly longer than {nameof(WireframeOptions)}.{nameof(WireframeOptions.ReassemblyTimeout)} ({_options.ReassemblyTimeout}).",
+    };
+
+    private void PublishReassemblyState(Reassembler reassembler)
+    {
+        long before = _bufferedBytes;
+        Volatile.Write(ref _bufferedBytes, reassembler.BufferedBytes);
+        Volatile.Write(ref _inReassembly, reassembler.InProgress);
+        _metrics.ReassemblyBuffered(reassembler.BufferedBytes - before);
+    }
+
+    private void ArmPurge(Reassembler reassembler)
+    {
+        if (reassembler.NextExpiry() is not { } due)
+        {
+            return;
+        }
+
+        ITimer? timer = _purgeTimer;
+        if (timer is null)
+        {
+            timer = _connection.Application.TimeProvider.CreateTimer(static state => ((InboundAssembly<TFrame>)state!).OnPurgeDue(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+            _purgeTimer = timer;
+        }
+
+        _purgeArmed = true;
+        timer.Change(due, Timeout.InfiniteTimeSpan);
+    }
+
+    private void OnPurgeDue()
+    {
+        // The read loop owns the partial messages: wake it (in a read or waiting for room) to purge.
+        Volatile.Write(ref _purgeDue, 1);
+        Wake();
+        _connection.Input.CancelPendingRead();
+    }
+
+    private async ValueTask PauseAsync()
+    {
+        Volatile.Write(ref _pauses, _pauses + 1);
+        Volatile.Write(ref _paused, true);
+        _metrics.ReadPaused();
+        WireframeLog.ReadPaused(_connection.Application.Logger, _connection.Id.Value, Volatile.Read(ref _inFlightBytes) + Volatile.Read(ref _bufferedBytes), _options.MaxBufferedBytesPerConnection);
+        try
+        {
+            while (MustWait && _connection.PendingStop is null && Volatile.Read(ref _purgeDue) == 0)
+            {
+                var waiter = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                Volatile.Write(ref _roomWaiter, waiter);
+
+                // Checked again after publishing the waiter, so a release in between is not missed.
+                if (!MustWait || _connection.PendingStop is not null || Volatile.Read(ref _purgeDue) != 0)
+                {
+                    break;
+                }
+
+                await waiter.Task.ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            Volatile.Write(ref _paused, false);
+        }
+    }
+}

@@ -1,0 +1,17 @@
+using System.Buffers;
+using Wireframe.Connections;
+
+namespace Wireframe.Fragmentation;
+
+/// <summary>
+/// A whole message as inbound assembly hands it to the read loop: either the decoded frame as it
+/// stands, or a payload (fragment headers removed, fragments joined) to build the logical frame around.
+/// </summary>
+/// <param name="AsIs">Whether the decoded frame is the message, unchanged.</param>
+/// <param name="Payload">Without <paramref name="AsIs"/>, the message payload.</param>
+/// <param name="Owner">The pooled buffer holding <paramref name="Payload"/>, or <see langword="null"/> when it is a view of the input; the read loop (or the request it hands it to) disposes it.</param>
+internal readonly record struct InboundMessage(bool AsIs, ReadOnlySequence<byte> Payload, PooledBufferWriter? Owner)
+{
+    /// <summary>The decoded frame is the message.</summary>
+    public static readonly InboundMessage Unchanged = new(true, default, null);
+}
