@@ -26,6 +26,9 @@ public class DispatchBenchmarks
     [GlobalSetup(Target = nameof(RoutedEchoConcurrent))]
     public void SetupRoutedConcurrent() => _harness = DispatchScenarios.Start(Scenario.RoutedEchoConcurrent, Scheduling);
 
+    [GlobalSetup(Target = nameof(RoutedEchoFragmented))]
+    public void SetupRoutedFragmented() => _harness = DispatchScenarios.Start(Scenario.RoutedEchoFragmented, Scheduling);
+
     [GlobalSetup(Target = nameof(RawEcho))]
     public void SetupRaw() => _harness = DispatchScenarios.Start(Scenario.RawEcho, Scheduling);
 
@@ -43,6 +46,9 @@ public class DispatchBenchmarks
 
     [Benchmark(OperationsPerInvoke = FramesPerOp)]
     public void RoutedEchoConcurrent() => _harness.RoundTrip();
+
+    [Benchmark(OperationsPerInvoke = FramesPerOp)]
+    public void RoutedEchoFragmented() => _harness.RoundTrip();
 
     [Benchmark(OperationsPerInvoke = FramesPerOp)]
     public void RawEcho() => _harness.RoundTrip();

@@ -15,6 +15,13 @@ public enum Scenario
     /// </summary>
     RoutedEchoConcurrent,
 
+    /// <summary>
+    /// The routed echo with the fragment adapter on (<c>UseFragmentation(64 KiB)</c>) and traffic
+    /// that never needs splitting: each request and response carries the default strategy's
+    /// 1-byte header. Against <see cref="RoutedEcho"/>, the adapter's cost when it does nothing.
+    /// </summary>
+    RoutedEchoFragmented,
+
     /// <summary><c>EchoApp.CreateRaw()</c>: bare length-prefixed frames, one route.</summary>
     RawEcho,
 

@@ -31,7 +31,7 @@ internal sealed class LoadOptions
           --size S            payload bytes per frame (default 128)
           --duration SEC      measured phase length (default 10)
           --warmup SEC        unmeasured warmup before it (default 2)
-          --mode raw|envelope wire format (default raw)
+          --mode raw|envelope|envelope-fragment wire format (default raw)
           --json              also print one JSON line with the results
 
         Idle mode (server memory per idle connection):
@@ -90,7 +90,8 @@ internal sealed class LoadOptions
                     {
                         "raw" => WireMode.Raw,
                         "envelope" => WireMode.Envelope,
-                        var other => throw new ArgumentException($"--mode must be raw or envelope, not '{other}'"),
+                        "envelope-fragment" => WireMode.FragmentedEnvelope,
+                        var other => throw new ArgumentException($"--mode must be raw, envelope or envelope-fragment, not '{other}'"),
                     };
                     break;
                 default:

@@ -29,7 +29,7 @@ internal sealed class RequestFrame
         int header = mode == WireMode.Raw ? 4 : 9;
         var bytes = new byte[header + payloadSize];
         BinaryPrimitives.WriteUInt32BigEndian(bytes, (uint)(bytes.Length - 4));
-        if (mode == WireMode.Envelope)
+        if (mode != WireMode.Raw)
         {
             BinaryPrimitives.WriteUInt32BigEndian(bytes.AsSpan(4), EnvelopeMessageId);
             bytes[8] = 0;
@@ -39,6 +39,11 @@ internal sealed class RequestFrame
         for (int i = 0; i < payloadSize; i++)
         {
             bytes[header + i] = (byte)((i * 31) + 7);
+        }
+
+        if (mode == WireMode.FragmentedEnvelope && payloadSize > 0)
+        {
+            bytes[header] = 0x01;
         }
 
         return new RequestFrame(mode, bytes);
@@ -69,7 +74,7 @@ internal sealed class RequestFrame
             return $"malformed response: length prefix {length}, expected {expectedLength}";
         }
 
-        if (Mode == WireMode.Envelope)
+        if (Mode != WireMode.Raw)
         {
             uint id = BinaryPrimitives.ReadUInt32BigEndian(response[4..]);
             if (id != EnvelopeMessageId)

@@ -22,6 +22,16 @@ public static class EchoApp
         return app;
     }
 
+    /// <summary>
+    /// The routed echo with fragmentation on (<see cref="Wireframe.Fragmentation.DefaultFragmentStrategy{TFrame}"/>):
+    /// payloads start with the strategy's header, and messages above <paramref name="maxFragmentPayload"/>
+    /// travel split and come back split.
+    /// </summary>
+    /// <param name="maxFragmentPayload">The most message bytes one fragment carries.</param>
+    /// <returns>The application description.</returns>
+    public static WireframeAppBuilder<Envelope> CreateFragmented(int maxFragmentPayload) =>
+        CreateRouted().UseFragmentation(maxFragmentPayload);
+
     /// <summary>Raw echo: every length-prefixed frame (4-byte big-endian length) comes back byte for byte.</summary>
     /// <returns>The application description.</returns>
     public static WireframeAppBuilder<ReadOnlySequence<byte>> CreateRaw()

@@ -8,7 +8,7 @@ internal sealed class ExampleArgs
     public const int DefaultPort = 7878;
 
     /// <summary>Options that take a value, besides <c>--port</c> and <c>--host</c>.</summary>
-    private static readonly HashSet<string> ValueOptions = new(StringComparer.Ordinal) { "--client", "--heartbeat", "--put", "--get", "--file" };
+    private static readonly HashSet<string> ValueOptions = new(StringComparer.Ordinal) { "--client", "--heartbeat", "--put", "--get", "--file", "--fragment" };
 
     private readonly Dictionary<string, string> _values;
 

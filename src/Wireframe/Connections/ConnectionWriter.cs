@@ -529,6 +529,21 @@ internal sealed class ConnectionWriter<TFrame>
             return true;
         }
 
+        if (_protocol is null)
+        {
+            // Fragmentation alone needs no copy of the frame.
+            if (!_fragmenter!.TryEncodeWhole(frame, _output))
+            {
+                split = frame;
+                return false;
+            }
+
+            _unflushedFrames++;
+            _hasUnflushedBytes = true;
+            split = default!;
+            return true;
+        }
+
         return TryEncodeAdaptedHeld(frame, out split);
     }
 

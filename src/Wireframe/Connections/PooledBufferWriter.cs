@@ -54,6 +54,29 @@ internal sealed class PooledBufferWriter : IBufferWriter<byte>, IDisposable
         t_scratch = scratch;
     }
 
+    /// <summary>Appends bytes.</summary>
+    public void Write(ReadOnlySpan<byte> bytes)
+    {
+        Ensure(bytes.Length);
+        bytes.CopyTo(_buffer.AsSpan(_written));
+        _written += bytes.Length;
+    }
+
+    /// <summary>Appends a sequence's bytes.</summary>
+    public void Write(in ReadOnlySequence<byte> bytes)
+    {
+        if (bytes.IsSingleSegment)
+        {
+            Write(bytes.FirstSpan);
+            return;
+        }
+
+        foreach (ReadOnlyMemory<byte> segment in bytes)
+        {
+            Write(segment.Span);
+        }
+    }
+
     /// <summary>Forgets what was written, keeping the buffer.</summary>
     public void Reset() => _written = 0;
 

@@ -364,13 +364,29 @@ public sealed partial class WireframeConnection<TFrame> : WireframeConnection
                         continue;
                     }
 
+                    TFrame request = message.AsIs ? frame : assembly.CreateMessage(frame, message);
+                    if (message.Owner is null)
+                    {
+                        ValueTask handled = DispatchAsync(request);
+                        if (handled.IsCompletedSuccessfully)
+                        {
+                            handled.GetAwaiter().GetResult();
+                        }
+                        else
+                        {
+                            await handled.ConfigureAwait(false);
+                        }
+
+                        continue;
+                    }
+
                     try
                     {
-                        await DispatchAsync(message.AsIs ? frame : assembly.CreateMessage(frame, message)).ConfigureAwait(false);
+                        await DispatchAsync(request).ConfigureAwait(false);
                     }
                     finally
                     {
-                        message.Owner?.Dispose();
+                        message.Owner.Dispose();
                     }
                 }
 

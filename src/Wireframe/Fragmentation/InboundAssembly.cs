@@ -24,6 +24,7 @@ internal sealed class InboundAssembly<TFrame>
     private readonly WireframeMetrics _metrics;
     private readonly Reassembler? _reassembler;
     private readonly long _softLimit;
+    private readonly long _maxMessageSize;
     private ITimer? _purgeTimer;
     private bool _purgeArmed;
     private int _purgeDue;
@@ -45,6 +46,7 @@ internal sealed class InboundAssembly<TFrame>
         _options = connection.Application.Options;
         _metrics = connection.Application.Metrics;
         _softLimit = _options.MaxBufferedBytesPerConnection - (_options.MaxBufferedBytesPerConnection / 5);
+        _maxMessageSize = _options.MaxMessageSize;
         if (strategy is not null)
         {
             _reassembler = new Reassembler(
@@ -122,7 +124,7 @@ internal sealed class InboundAssembly<TFrame>
         switch (status)
         {
             case FragmentDecodeStatus.Whole:
-                if (payload.Length - headerLength > _options.MaxMessageSize)
+                if (payload.Length - headerLength > _maxMessageSize)
                 {
                     return Refuse(0, ReassemblyError.MessageTooLarge, ref outcome);
                 }

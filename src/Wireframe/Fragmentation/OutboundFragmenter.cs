@@ -8,10 +8,13 @@ namespace Wireframe.Fragmentation;
 /// <summary>
 /// The outbound half of the fragment adapter, one per connection, used only by the writer with its
 /// gate held. A fragment's payload is the strategy's header joined to a slice of the message payload
-/// without copying it; the codec copies both into the output once.
+/// without copying it (the codec copies both into the output once); a chunk of at most 1 KiB is
+/// copied behind the header instead, which costs less than a chained payload.
 /// </summary>
 internal sealed class OutboundFragmenter<TFrame>
 {
+    private const int CopyThreshold = 1024;
+
     private readonly IFragmentStrategy<TFrame> _strategy;
     private readonly IEnvelopeFormat<TFrame> _format;
     private readonly IFrameCodec<TFrame> _codec;
@@ -67,8 +70,11 @@ internal sealed class OutboundFragmenter<TFrame>
         headerBytes.Reset();
         _strategy.EncodeHeader(frame, header, checked((int)chunk.Length), headerBytes);
         ReadOnlySequence<byte> fragmentPayload;
-        if (chunk.IsEmpty)
+        if (chunk.Length <= CopyThreshold)
         {
+            // Small chunks (most whole messages) are cheaper copied behind the header than chained:
+            // the codec's single-block path then takes one contiguous payload.
+            headerBytes.Write(chunk);
             fragmentPayload = new ReadOnlySequence<byte>(headerBytes.WrittenMemory);
         }
         else if (chunk.IsSingleSegment)
@@ -79,17 +85,19 @@ internal sealed class OutboundFragmenter<TFrame>
         }
         else
         {
-            // A payload in several blocks (rare: messages are serialized into one) is copied behind the header.
-            BufferWriting.Write(headerBytes, chunk);
+            // A large chunk in several blocks (rare: messages are serialized into one) is copied behind the header.
+            headerBytes.Write(chunk);
             fragmentPayload = new ReadOnlySequence<byte>(headerBytes.WrittenMemory);
         }
 
         TFrame fragment = _strategy.CreateFragment(frame, fragmentPayload, _format);
         _codec.Encode(fragment, output);
-
-        // The links point into the caller's payload; drop them so they keep nothing alive.
-        _chunkSegment.Set(default, null, 0);
-        _headerSegment.Set(default, null, 0);
+        if (!fragmentPayload.IsSingleSegment)
+        {
+            // The links point into the caller's payload; drop them so they keep nothing alive.
+            _chunkSegment.Set(default, null, 0);
+            _headerSegment.Set(default, null, 0);
+        }
     }
 
     private int Cap(in TFrame frame)
