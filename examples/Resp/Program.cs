@@ -30,6 +30,15 @@ WireframeServer server = WireframeServer.Create(RespApp.Create())
     .ConfigureServices(s => s.Configure<SocketTransportOptions>(o => o.UnsafePreferInlineScheduling = inline))
     .Build();
 
-await server.StartAsync();
+try
+{
+    await server.StartAsync();
+}
+catch (OperationCanceledException)
+{
+    // Ctrl+C (SIGINT/SIGTERM) arrived while the host was still starting: the host aborts the start; exit quietly.
+    return;
+}
+
 Console.WriteLine($"Listening on {server.EndPoints[0]}");
 await server.RunAsync();

@@ -147,6 +147,21 @@ public sealed class WireframeOptions
     /// </summary>
     public FrameErrorAction ReassemblyErrorAction { get; set; } = FrameErrorAction.Disconnect;
 
+    /// <summary>
+    /// Gets or sets the largest request body a handler taking a <see cref="Fragmentation.MessageBody"/>
+    /// may receive. Streamed bodies are not buffered, so this may exceed <see cref="MaxMessageSize"/>;
+    /// a body that grows past it breaks off with <see cref="Fragmentation.MessageBodyException"/> and
+    /// is refused like an oversized message. Default 1 GiB.
+    /// </summary>
+    public long MaxStreamedBodySize { get; set; } = 1L << 30;
+
+    /// <summary>
+    /// Gets or sets how many bytes of a streamed body may wait for its handler to read them; when
+    /// they are there, the connection stops reading from the socket until the handler catches up.
+    /// Default 64 KiB.
+    /// </summary>
+    public int StreamedBodyWindow { get; set; } = 64 * 1024;
+
     /// <summary>Throws when an option is out of range, naming it.</summary>
     /// <exception cref="ArgumentOutOfRangeException">An option is out of range.</exception>
     public void Validate()
@@ -169,6 +184,8 @@ public sealed class WireframeOptions
         Require(SlowConsumerTimeout is null || SlowConsumerTimeout > TimeSpan.Zero, nameof(SlowConsumerTimeout), SlowConsumerTimeout, "must be positive");
         Require(MaxMessageSize > 0, nameof(MaxMessageSize), MaxMessageSize, "must be positive");
         Require(MaxBufferedBytesPerConnection >= MaxMessageSize, nameof(MaxBufferedBytesPerConnection), MaxBufferedBytesPerConnection, $"must be at least {nameof(MaxMessageSize)} ({MaxMessageSize})");
+        Require(MaxStreamedBodySize > 0, nameof(MaxStreamedBodySize), MaxStreamedBodySize, "must be positive");
+        Require(StreamedBodyWindow > 0, nameof(StreamedBodyWindow), StreamedBodyWindow, "must be positive");
         Require(MaxMessagesInReassembly > 0, nameof(MaxMessagesInReassembly), MaxMessagesInReassembly, "must be positive");
         Require(ReassemblyTimeout > TimeSpan.Zero, nameof(ReassemblyTimeout), ReassemblyTimeout, "must be positive");
         Require(Enum.IsDefined(ReassemblyErrorAction), nameof(ReassemblyErrorAction), ReassemblyErrorAction, "is not a defined value");

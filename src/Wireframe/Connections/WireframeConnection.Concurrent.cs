@@ -1,5 +1,6 @@
 using System.Buffers;
 using Wireframe.Fragmentation;
+using Wireframe.Messages;
 using Wireframe.Routing;
 
 namespace Wireframe.Connections;
@@ -99,6 +100,68 @@ public sealed partial class WireframeConnection<TFrame>
             owned.Dispose();
             assembly.ReleaseInFlight(bytes);
             inFlight.Release();
+        }
+    }
+
+    /// <summary>
+    /// A frame fed a streamed body: a new body gets its handler (running beside the read loop), then
+    /// the read loop waits while the handler has a full window unread. With one request at a time,
+    /// a finished body's handler is awaited before the next frame, which keeps arrival order.
+    /// </summary>
+    private async ValueTask FeedBodyAsync(TFrame frame, InboundMessage message, SemaphoreSlim? inFlight, InboundAssembly<TFrame> assembly)
+    {
+        StreamedBody body = message.Body!;
+        if (message.NewBody)
+        {
+            // The request's frame keeps its ids only: the payload arrives through the body.
+            IEnvelopeFormat<TFrame> format = Application.Format;
+            TFrame request = format.CreateFrame(format.GetMessageId(frame), format.GetCorrelationId(frame), ReadOnlySequence<byte>.Empty);
+            if (inFlight is not null)
+            {
+                await inFlight.WaitAsync().ConfigureAwait(false);
+            }
+
+            body.Handler = RunBodyRequestAsync(request, body, inFlight);
+            assembly.TrackBodyHandler(body.Handler);
+        }
+
+        await assembly.FlushBodyAsync(body).ConfigureAwait(false);
+        if (body.Completed && inFlight is null && body.Handler is { } handler)
+        {
+            await handler.ConfigureAwait(false);
+        }
+    }
+
+    private async Task RunBodyRequestAsync(TFrame frame, StreamedBody body, SemaphoreSlim? inFlight)
+    {
+        // Off the read loop's stack: the read loop goes on feeding the body while the handler reads it.
+        await Task.Yield();
+        var context = new RequestContext<TFrame>(this) { Body = body.Body };
+        context.Start(frame, Application.Format.GetMessageId(frame), Application.Format.GetCorrelationId(frame));
+        try
+        {
+            try
+            {
+                await Application.Pipeline(context).ConfigureAwait(false);
+            }
+            catch (Exception ex)
+            {
+                await FailRequestAsync(context, ex).ConfigureAwait(false);
+            }
+
+            await Writer.FlushAsync().ConfigureAwait(false);
+        }
+        catch (Exception ex) when (TransportErrors.IsTransportError(ex))
+        {
+            RequestStop(new DisconnectInfo(DisconnectReason.TransportError, Exception: ex, Detail: ex.Message));
+        }
+        finally
+        {
+            EndCommand(context);
+
+            // What the handler left unread is discarded as it arrives.
+            await body.Pipe.Reader.CompleteAsync().ConfigureAwait(false);
+            inFlight?.Release();
         }
     }
 }

@@ -35,7 +35,7 @@ public sealed partial class WireframeConnection<TFrame> : WireframeConnection
         _transport = transport;
         _protocol = application.Protocol;
         Writer = new ConnectionWriter<TFrame>(this, transport.Transport.Output);
-        if (application.FragmentStrategy is not null || application.Options.MaxConcurrentRequestsPerConnection > 1)
+        if (application.FragmentStrategy is not null || application.HasBodyRoutes || application.Options.MaxConcurrentRequestsPerConnection > 1)
         {
             _assembly = new InboundAssembly<TFrame>(this, application.FragmentStrategy);
         }
@@ -198,7 +198,7 @@ public sealed partial class WireframeConnection<TFrame> : WireframeConnection
 
             Writer.StopPushes();
             FireClosing();
-            _assembly?.Wake();
+            _assembly?.Interrupt();
             Input.CancelPendingRead();
         }
     }
@@ -296,6 +296,22 @@ public sealed partial class WireframeConnection<TFrame> : WireframeConnection
     /// </summary>
     private async ValueTask<DisconnectInfo> ReadLoopAsync(SemaphoreSlim? inFlight = null)
     {
+        try
+        {
+            return await ReadFramesAsync(inFlight).ConfigureAwait(false);
+        }
+        finally
+        {
+            if (_assembly is { } assembly)
+            {
+                // Handlers of bodies still streaming learn the connection is ending, and are waited for.
+                await assembly.AbortBodiesAsync().ConfigureAwait(false);
+            }
+        }
+    }
+
+    private async ValueTask<DisconnectInfo> ReadFramesAsync(SemaphoreSlim? inFlight)
+    {
         PipeReader input = Input;
         InboundAssembly<TFrame>? assembly = _assembly;
         var decoder = new FrameDecoder<TFrame>(this);
@@ -355,6 +371,12 @@ public sealed partial class WireframeConnection<TFrame> : WireframeConnection
 
                     if (step == AssemblyStep.Consumed)
                     {
+                        continue;
+                    }
+
+                    if (step == AssemblyStep.Body)
+                    {
+                        await FeedBodyAsync(frame, message, inFlight, assembly).ConfigureAwait(false);
                         continue;
                     }
 
@@ -511,6 +533,12 @@ public sealed partial class WireframeConnection<TFrame> : WireframeConnection
         {
             WireframeLog.TransportClosed(Application.Logger, Id.Value, exception.Message);
             RequestStop(new DisconnectInfo(DisconnectReason.TransportError, Exception: exception, Detail: exception.Message));
+            return;
+        }
+
+        if (exception is MessageBodyException)
+        {
+            // The body broke off; reassembly already reported why and applied its policy.
             return;
         }
 

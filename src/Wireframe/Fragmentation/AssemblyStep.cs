@@ -11,4 +11,7 @@ internal enum AssemblyStep
 
     /// <summary>The connection must close (the outcome says why).</summary>
     Stop,
+
+    /// <summary>The frame fed a streamed body: start its handler if it is new, then wait until the handler has room for more.</summary>
+    Body,
 }

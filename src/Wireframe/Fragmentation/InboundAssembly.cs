@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.IO.Pipelines;
 using Wireframe.Connections;
 using Wireframe.Diagnostics;
 using Wireframe.Framing;
@@ -25,6 +26,7 @@ internal sealed class InboundAssembly<TFrame>
     private readonly Reassembler? _reassembler;
     private readonly long _softLimit;
     private readonly long _maxMessageSize;
+    private readonly bool _hasBodyRoutes;
     private ITimer? _purgeTimer;
     private bool _purgeArmed;
     private int _purgeDue;
@@ -37,6 +39,9 @@ internal sealed class InboundAssembly<TFrame>
     private long _pauses;
     private bool _paused;
     private TaskCompletionSource? _roomWaiter;
+    private Dictionary<ulong, StreamedBody>? _bodies;
+    private StreamedBody? _flushingBody;
+    private List<Task>? _bodyHandlers;
 
     public InboundAssembly(WireframeConnection<TFrame> connection, IFragmentStrategy<TFrame>? strategy)
     {
@@ -47,8 +52,10 @@ internal sealed class InboundAssembly<TFrame>
         _metrics = connection.Application.Metrics;
         _softLimit = _options.MaxBufferedBytesPerConnection - (_options.MaxBufferedBytesPerConnection / 5);
         _maxMessageSize = _options.MaxMessageSize;
-        if (strategy is not null)
+        _hasBodyRoutes = connection.Application.HasBodyRoutes;
+        if (strategy is not null || _hasBodyRoutes)
         {
+            // Bodies share the reassembly limits (count, timeout), so the purge machinery is always there with them.
             _reassembler = new Reassembler(
                 new ReassemblyLimits
                 {
@@ -96,31 +103,18 @@ internal sealed class InboundAssembly<TFrame>
     public AssemblyStep Accept(in TFrame frame, ref FrameDecoder<TFrame> decoder, out InboundMessage message, ref DisconnectInfo? outcome)
     {
         message = InboundMessage.Unchanged;
-        if (_strategy is not { } strategy)
+        if (_hasBodyRoutes && _connection.Application.IsBodyRoute(_format.GetMessageId(frame)))
+        {
+            return AcceptBody(frame, ref decoder, out message, ref outcome);
+        }
+
+        if (_strategy is null)
         {
             return AssemblyStep.Dispatch;
         }
 
         ReadOnlySequence<byte> payload = _format.GetPayload(frame);
-        FragmentDecodeStatus status;
-        FragmentHeader header;
-        int headerLength;
-        string? failure = null;
-        try
-        {
-            status = strategy.DecodeHeader(frame, payload, out header, out headerLength);
-            if (status != FragmentDecodeStatus.Malformed && (uint)headerLength > (ulong)payload.Length)
-            {
-                failure = $"The fragment strategy reported a {headerLength}-byte header in a {payload.Length}-byte payload.";
-                status = FragmentDecodeStatus.Malformed;
-            }
-        }
-        catch (Exception ex)
-        {
-            (status, header, headerLength) = (FragmentDecodeStatus.Malformed, default, 0);
-            failure = $"The fragment strategy threw {ex.GetType().Name}: {ex.Message}";
-        }
-
+        FragmentDecodeStatus status = DecodeHeader(frame, payload, out FragmentHeader header, out int headerLength, out string? failure);
         switch (status)
         {
             case FragmentDecodeStatus.Whole:
@@ -140,6 +134,68 @@ internal sealed class InboundAssembly<TFrame>
             default:
                 outcome = decoder.RejectFrame(failure ?? "The fragment header is malformed.");
                 return outcome is null ? AssemblyStep.Consumed : AssemblyStep.Stop;
+        }
+    }
+
+    /// <summary>
+    /// Waits until the handler of a streamed body has room for more (the backpressure that stops the
+    /// socket), the body ends, or the connection stops.
+    /// </summary>
+    public async ValueTask FlushBodyAsync(StreamedBody body)
+    {
+        while (!body.Completed && _connection.PendingStop is null)
+        {
+            Volatile.Write(ref _flushingBody, body);
+            FlushResult result;
+            try
+            {
+                result = await body.Pipe.Writer.FlushAsync().ConfigureAwait(false);
+            }
+            finally
+            {
+                Volatile.Write(ref _flushingBody, null);
+            }
+
+            if (!result.IsCanceled)
+            {
+                return;
+            }
+
+            // Woken for a purge (which may end this very body) or a stop.
+            PurgeIfDue();
+        }
+    }
+
+    /// <summary>Remembers a body's handler, so the connection does not end under it.</summary>
+    public void TrackBodyHandler(Task handler)
+    {
+        List<Task> handlers = _bodyHandlers ??= [];
+        handlers.RemoveAll(static task => task.IsCompleted);
+        handlers.Add(handler);
+    }
+
+    /// <summary>Ends every body still streaming (the connection is ending) and waits for every body handler.</summary>
+    public async ValueTask AbortBodiesAsync()
+    {
+        if (_bodies is { } bodies)
+        {
+            foreach (StreamedBody body in bodies.Values)
+            {
+                body.Fail("The connection closed before the message's last fragment.");
+            }
+
+            bodies.Clear();
+        }
+
+        if (_bodyHandlers is not { } handlers)
+        {
+            return;
+        }
+
+        foreach (Task handler in handlers)
+        {
+            // The handlers report their own failures; here we only wait for them to let go.
+            await handler.ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default).ConfigureAwait(false);
         }
     }
 
@@ -178,6 +234,13 @@ internal sealed class InboundAssembly<TFrame>
     /// <summary>Wakes a read loop waiting for room (memory was freed, a purge is due, or the connection is stopping).</summary>
     public void Wake() => Interlocked.Exchange(ref _roomWaiter, null)?.TrySetResult();
 
+    /// <summary>Wakes a read loop waiting for room or for a body's handler (a purge is due, or the connection is stopping).</summary>
+    public void Interrupt()
+    {
+        Wake();
+        Volatile.Read(ref _flushingBody)?.Pipe.Writer.CancelPendingFlush();
+    }
+
     /// <summary>
     /// Waits, with reading paused, while handlers hold 80 % or more of
     /// <see cref="WireframeOptions.MaxBufferedBytesPerConnection"/>. Returns at once when under it,
@@ -188,13 +251,15 @@ internal sealed class InboundAssembly<TFrame>
     /// <summary>Evicts partial messages whose <see cref="WireframeOptions.ReassemblyTimeout"/> ran out, if the timer said some may have.</summary>
     public void PurgeIfDue()
     {
-        if (Volatile.Read(ref _purgeDue) == 0 || Interlocked.Exchange(ref _purgeDue, 0) == 0 || _reassembler is not { } reassembler)
+        if (Volatile.Read(ref _purgeDue) == 0 || Interlocked.Exchange(ref _purgeDue, 0) == 0)
         {
             return;
         }
 
+        Reassembler reassembler = _reassembler!;
+
         _purgeArmed = false;
-        int evicted = reassembler.PurgeExpired();
+        int evicted = reassembler.PurgeExpired() + PurgeExpiredBodies();
         if (evicted > 0)
         {
             Volatile.Write(ref _evictions, _evictions + evicted);
@@ -210,6 +275,16 @@ internal sealed class InboundAssembly<TFrame>
     public void Close()
     {
         Interlocked.Exchange(ref _purgeTimer, null)?.Dispose();
+        if (_bodies is { } bodies)
+        {
+            foreach (StreamedBody body in bodies.Values)
+            {
+                body.Fail("The connection closed before the message's last fragment.");
+            }
+
+            bodies.Clear();
+        }
+
         if (_reassembler is { } reassembler)
         {
             reassembler.Dispose();
@@ -217,6 +292,171 @@ internal sealed class InboundAssembly<TFrame>
         }
 
         Wake();
+    }
+
+    private FragmentDecodeStatus DecodeHeader(in TFrame frame, ReadOnlySequence<byte> payload, out FragmentHeader header, out int headerLength, out string? failure)
+    {
+        failure = null;
+        try
+        {
+            FragmentDecodeStatus status = _strategy!.DecodeHeader(frame, payload, out header, out headerLength);
+            if (status != FragmentDecodeStatus.Malformed && (uint)headerLength > (ulong)payload.Length)
+            {
+                failure = $"The fragment strategy reported a {headerLength}-byte header in a {payload.Length}-byte payload.";
+                return FragmentDecodeStatus.Malformed;
+            }
+
+            return status;
+        }
+        catch (Exception ex)
+        {
+            (header, headerLength) = (default, 0);
+            failure = $"The fragment strategy threw {ex.GetType().Name}: {ex.Message}";
+            return FragmentDecodeStatus.Malformed;
+        }
+    }
+
+    /// <summary>A frame of a message whose handler takes a streamed body: feed the body instead of reassembling.</summary>
+    private AssemblyStep AcceptBody(in TFrame frame, ref FrameDecoder<TFrame> decoder, out InboundMessage message, ref DisconnectInfo? outcome)
+    {
+        message = InboundMessage.Unchanged;
+        ReadOnlySequence<byte> payload = _format.GetPayload(frame);
+        FragmentHeader header = new(0, 0, isLast: true);
+        ReadOnlySequence<byte> chunk = payload;
+        bool whole = true;
+        if (_strategy is not null)
+        {
+            FragmentDecodeStatus status = DecodeHeader(frame, payload, out header, out int headerLength, out string? failure);
+            if (status == FragmentDecodeStatus.Malformed)
+            {
+                outcome = decoder.RejectFrame(failure ?? "The fragment header is malformed.");
+                return outcome is null ? AssemblyStep.Consumed : AssemblyStep.Stop;
+            }
+
+            chunk = payload.Slice(headerLength);
+            whole = status == FragmentDecodeStatus.Whole;
+            if (whole)
+            {
+                header = new FragmentHeader(0, 0, isLast: true);
+            }
+        }
+
+        TimeProvider time = _connection.Application.TimeProvider;
+        Dictionary<ulong, StreamedBody> bodies = _bodies ??= [];
+        bool isNew = whole || !bodies.ContainsKey(header.MessageKey);
+        StreamedBody body;
+        if (isNew)
+        {
+            if (!whole && header.HasIndex && header.Index != 0)
+            {
+                return Refuse(header.MessageKey, ReassemblyError.MissingStart, ref outcome);
+            }
+
+            if (!whole && bodies.Count + _reassembler!.InProgress >= _options.MaxMessagesInReassembly)
+            {
+                return Refuse(header.MessageKey, ReassemblyError.TooManyMessages, ref outcome);
+            }
+
+            body = new StreamedBody(header.MessageKey, time.GetTimestamp(), _options.StreamedBodyWindow);
+            if (!whole)
+            {
+                bodies.Add(header.MessageKey, body);
+                if (!_purgeArmed)
+                {
+                    ArmPurge(_reassembler!);
+                }
+            }
+        }
+        else
+        {
+            body = bodies[header.MessageKey];
+            ReassemblyError? broken = null;
+            uint index = header.HasIndex ? header.Index : body.NextIndex;
+            if (time.GetElapsedTime(body.Started) >= _options.ReassemblyTimeout)
+            {
+                broken = ReassemblyError.Expired;
+                Volatile.Write(ref _evictions, _evictions + 1);
+                _metrics.ReassemblyEvicted(1);
+            }
+            else if (index != body.NextIndex)
+            {
+                broken = index < body.NextIndex ? ReassemblyError.Duplicate : ReassemblyError.OutOfOrder;
+            }
+            else if (!header.IsLast && index == uint.MaxValue)
+            {
+                broken = ReassemblyError.IndexOverflow;
+            }
+
+            if (broken is { } error)
+            {
+                bodies.Remove(header.MessageKey);
+                body.Fail(Describe(error));
+                return Refuse(header.MessageKey, error, ref outcome);
+            }
+        }
+
+        if (body.Received + chunk.Length > _options.MaxStreamedBodySize)
+        {
+            if (!whole)
+            {
+                bodies.Remove(header.MessageKey);
+            }
+
+            body.Fail($"The body would exceed {nameof(WireframeOptions)}.{nameof(WireframeOptions.MaxStreamedBodySize)} ({_options.MaxStreamedBodySize} bytes).");
+            return Refuse(header.MessageKey, ReassemblyError.MessageTooLarge, ref outcome);
+        }
+
+        PipeWriter writer = body.Pipe.Writer;
+        foreach (ReadOnlyMemory<byte> block in chunk)
+        {
+            writer.Write(block.Span);
+        }
+
+        body.Received += chunk.Length;
+        body.NextIndex++;
+        if (header.IsLast)
+        {
+            if (!whole)
+            {
+                bodies.Remove(header.MessageKey);
+            }
+
+            body.Completed = true;
+            writer.Complete();
+        }
+
+        message = new InboundMessage(false, default, null, body, isNew);
+        return AssemblyStep.Body;
+    }
+
+    private int PurgeExpiredBodies()
+    {
+        if (_bodies is not { Count: > 0 } bodies)
+        {
+            return 0;
+        }
+
+        List<ulong>? expired = null;
+        foreach (StreamedBody body in bodies.Values)
+        {
+            if (_connection.Application.TimeProvider.GetElapsedTime(body.Started) >= _options.ReassemblyTimeout)
+            {
+                (expired ??= []).Add(body.Key);
+            }
+        }
+
+        if (expired is null)
+        {
+            return 0;
+        }
+
+        foreach (ulong key in expired)
+        {
+            bodies.Remove(key, out StreamedBody? body);
+            body!.Fail(Describe(ReassemblyError.Expired));
+        }
+
+        return expired.Count;
     }
 
     private static string Name(ReassemblyError error) => error switch
@@ -312,10 +552,22 @@ internal sealed class InboundAssembly<TFrame>
 
     private void ArmPurge(Reassembler reassembler)
     {
-        if (reassembler.NextExpiry() is not { } due)
+        TimeSpan? due = reassembler.NextExpiry();
+        if (_bodies is { Count: > 0 } bodies)
+        {
+            foreach (StreamedBody body in bodies.Values)
+            {
+                TimeSpan left = _options.ReassemblyTimeout - _connection.Application.TimeProvider.GetElapsedTime(body.Started);
+                due = due is null || left < due ? left : due;
+            }
+        }
+
+        if (due is null)
         {
             return;
         }
+
+        due = due < TimeSpan.Zero ? TimeSpan.Zero : due;
 
         ITimer? timer = _purgeTimer;
         if (timer is null)
@@ -325,14 +577,14 @@ internal sealed class InboundAssembly<TFrame>
         }
 
         _purgeArmed = true;
-        timer.Change(due, Timeout.InfiniteTimeSpan);
+        timer.Change(due.Value, Timeout.InfiniteTimeSpan);
     }
 
     private void OnPurgeDue()
     {
         // The read loop owns the partial messages: wake it (in a read or waiting for room) to purge.
         Volatile.Write(ref _purgeDue, 1);
-        Wake();
+        Interrupt();
         _connection.Input.CancelPendingRead();
     }
 

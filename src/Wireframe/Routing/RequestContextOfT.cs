@@ -65,5 +65,12 @@ public sealed class RequestContext<TFrame> : RequestContext
         CorrelationId = correlationId;
     }
 
-    internal void Finish() => _frame = default!;
+    /// <summary>Gets or sets the streamed body of a request routed to a <see cref="Fragmentation.MessageBody"/> handler.</summary>
+    internal Fragmentation.MessageBody? Body { get; set; }
+
+    internal void Finish()
+    {
+        _frame = default!;
+        Body = null;
+    }
 }

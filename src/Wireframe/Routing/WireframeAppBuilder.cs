@@ -363,6 +363,7 @@ public sealed class WireframeAppBuilder<TFrame>
         var descriptions = new Dictionary<uint, string>();
         foreach ((uint id, Func<BuildContext, RouteHandler<TFrame>> bind, string description) in _routes)
         {
+            context.CurrentMessageId = id;
             if (descriptions.TryGetValue(id, out string? existing))
             {
                 errors.Add($"Message id {id} is routed twice: to ({existing}) and to ({description}).");
@@ -386,7 +387,7 @@ public sealed class WireframeAppBuilder<TFrame>
         }
 
         var table = new RouteTable<TFrame>(routes);
-        return new WireframeApplication<TFrame>(this, options, table, _middleware, context.Formatters, _messageIds, services);
+        return new WireframeApplication<TFrame>(this, options, table, _middleware, context.Formatters, _messageIds, services, context.BodyRoutes);
     }
 
     private static string Describe<TRequest, TResponse>() => $"{typeof(TRequest).Name} -> {typeof(TResponse).Name}";
@@ -402,7 +403,21 @@ public sealed class WireframeAppBuilder<TFrame>
     {
         public MessageFormatters Formatters => formatters;
 
-        public RequestReader<TFrame, T> Reader<T>() => new(builder.Format, formatters);
+        /// <summary>Gets or sets the message id whose route is being bound.</summary>
+        public uint CurrentMessageId { get; set; }
+
+        /// <summary>Gets the message ids whose handlers take a streamed <see cref="Fragmentation.MessageBody"/>.</summary>
+        public HashSet<uint> BodyRoutes { get; } = [];
+
+        public RequestReader<TFrame, T> Reader<T>()
+        {
+            if (typeof(T) == typeof(Fragmentation.MessageBody))
+            {
+                BodyRoutes.Add(CurrentMessageId);
+            }
+
+            return new(builder.Format, formatters);
+        }
 
         public ResponseSender<TFrame, T> Sender<T>()
         {

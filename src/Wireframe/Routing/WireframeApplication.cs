@@ -26,6 +26,7 @@ public sealed class WireframeApplication<TFrame>
     private readonly MessageFormatters _formatters;
     private readonly ConcurrentDictionary<Type, object> _formatterCache = new();
     private readonly FrozenDictionary<Type, uint> _messageIds;
+    private readonly FrozenSet<uint> _bodyRoutes;
 
     internal WireframeApplication(
         WireframeAppBuilder<TFrame> builder,
@@ -34,7 +35,8 @@ public sealed class WireframeApplication<TFrame>
         IReadOnlyList<Func<RequestDelegate<TFrame>, RequestDelegate<TFrame>>> middleware,
         MessageFormatters formatters,
         IReadOnlyDictionary<Type, uint> messageIds,
-        IServiceProvider? services)
+        IServiceProvider? services,
+        IReadOnlySet<uint> bodyRoutes)
     {
         Codec = builder.Codec;
         Format = builder.Format;
@@ -51,6 +53,7 @@ public sealed class WireframeApplication<TFrame>
         Protocol = builder.Protocol;
         DeadLetters = builder.DeadLetters;
         FragmentStrategy = builder.FragmentStrategy;
+        _bodyRoutes = bodyRoutes.ToFrozenSet();
         Services = services ?? EmptyServiceProvider.Instance;
         Logger = (Services.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance).CreateLogger(WireframeLog.Category);
         Metrics = new WireframeMetrics(Services.GetService<IMeterFactory>() ?? new PrivateMeterFactory());
@@ -112,6 +115,12 @@ public sealed class WireframeApplication<TFrame>
     internal IWireframeProtocol<TFrame>? Protocol { get; }
 
     internal ChannelWriter<TFrame>? DeadLetters { get; }
+
+    /// <summary>Gets a value indicating whether some handler takes a streamed <see cref="Fragmentation.MessageBody"/>.</summary>
+    internal bool HasBodyRoutes => _bodyRoutes.Count > 0;
+
+    /// <summary>Gets whether a message id's handler takes a streamed body.</summary>
+    internal bool IsBodyRoute(uint messageId) => _bodyRoutes.Contains(messageId);
 
     /// <summary>Gets how messages are split and reassembled, if the application fragments.</summary>
     internal Fragmentation.IFragmentStrategy<TFrame>? FragmentStrategy { get; }
