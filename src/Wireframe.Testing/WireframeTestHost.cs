@@ -53,6 +53,19 @@ public sealed class WireframeTestHost<TFrame> : IAsyncDisposable
         return new TestConnection<TFrame>(Application, context, served);
     }
 
+    /// <summary>
+    /// Opens a connection over a slow network: each direction holds at most <paramref name="windowBytes"/>
+    /// unread bytes, so whoever writes waits for the other side to read (a slow reader on either end
+    /// holds the writer back, and a large message crosses in pieces).
+    /// </summary>
+    /// <param name="windowBytes">The bytes each direction may hold unread; 1 makes every flush wait for its reader.</param>
+    /// <returns>The client's end of the connection.</returns>
+    public TestConnection<TFrame> ConnectSlow(int windowBytes = 1)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(windowBytes);
+        return Connect(new PipeOptions(pauseWriterThreshold: windowBytes, resumeWriterThreshold: windowBytes, useSynchronizationContext: false));
+    }
+
     /// <summary>Runs a graceful shutdown; advance <see cref="Time"/> to reach the drain deadline.</summary>
     /// <param name="cancellationToken">Stops waiting.</param>
     /// <returns><see langword="true"/> when every connection ended.</returns>

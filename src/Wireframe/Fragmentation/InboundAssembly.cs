@@ -475,6 +475,13 @@ internal sealed class InboundAssembly<TFrame>
     {
         message = InboundMessage.Unchanged;
         Reassembler reassembler = _reassembler!;
+        if (_bodies is { Count: > 0 } bodies && !header.IsLast && !reassembler.IsInProgress(header.MessageKey)
+            && bodies.Count + reassembler.InProgress >= _options.MaxMessagesInReassembly)
+        {
+            // Streamed bodies and partial messages share the limit.
+            return Refuse(header.MessageKey, ReassemblyError.TooManyMessages, ref outcome);
+        }
+
         ReassemblyOutcome result = reassembler.Accept(header, chunk, out ReassembledMessage whole, out ReassemblyError error);
         PublishReassemblyState(reassembler);
         switch (result)

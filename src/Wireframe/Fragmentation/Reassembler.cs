@@ -35,6 +35,9 @@ internal sealed class Reassembler : IDisposable
     /// <summary>Gets how many messages are in reassembly.</summary>
     public int InProgress => _partials.Count;
 
+    /// <summary>Gets whether a message is in reassembly.</summary>
+    public bool IsInProgress(ulong messageKey) => _partials.ContainsKey(messageKey);
+
     /// <summary>Gets the bytes held for partial messages.</summary>
     public long BufferedBytes => _bufferedBytes;
 

@@ -381,7 +381,7 @@ public sealed class FragmentAdapterTests
         await using var host = WireframeTest.CreateHost(app);
 
         // The client reads nothing yet, so the writer blocks on its first flush in the middle of the message.
-        await using var client = host.Connect(new System.IO.Pipelines.PipeOptions(pauseWriterThreshold: 1, resumeWriterThreshold: 1, useSynchronizationContext: false));
+        await using var client = host.ConnectSlow(windowBytes: 1);
         // Both directions pause at one byte: the request's send completes only once the server is done with it.
         Task sending = client.SendFragmentsAsync(Message(Echo, [1])).AsTask();
         await WaitUntilAsync(() => client.Server is { } server && server.Writer.IsFlushWaiting, "the writer blocked mid-message");

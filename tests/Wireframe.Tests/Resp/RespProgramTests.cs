@@ -13,13 +13,15 @@ public sealed partial class RespProgramTests
     public async Task Program_prints_its_endpoint_serves_redis_cli_and_exits_cleanly_on_sigint()
     {
         RedisTools.Find("redis-cli");
-        var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
+        // Through env, which resets SIGINT to its default: a test run started in the background of a
+        // shell without job control inherits SIGINT ignored, and .NET installs no Ctrl+C handler then.
+        var start = new ProcessStartInfo("env")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (string argument in new[] { Path.Combine(AppContext.BaseDirectory, "Resp.dll"), "--port", "0", "--quiet" })
+        foreach (string argument in new[] { "--default-signal=INT", Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet", Path.Combine(AppContext.BaseDirectory, "Resp.dll"), "--port", "0", "--quiet" })
         {
             start.ArgumentList.Add(argument);
         }
