@@ -529,22 +529,23 @@ internal sealed class ConnectionWriter<TFrame>
             return true;
         }
 
-        if (_protocol is null)
-        {
-            // Fragmentation alone needs no copy of the frame.
-            if (!_fragmenter!.TryEncodeWhole(frame, _output))
-            {
-                split = frame;
-                return false;
-            }
+        // Fragmentation alone needs no copy of the frame; the hook does.
+        return _protocol is null ? TryEncodeWholeHeld(frame, out split) : TryEncodeAdaptedHeld(frame, out split);
+    }
 
-            _unflushedFrames++;
-            _hasUnflushedBytes = true;
-            split = default!;
-            return true;
+    /// <summary>Encodes a frame that leaves in one piece, or says it must be split.</summary>
+    private bool TryEncodeWholeHeld(in TFrame frame, out TFrame split)
+    {
+        if (!_fragmenter!.TryEncodeWhole(frame, _output))
+        {
+            split = frame;
+            return false;
         }
 
-        return TryEncodeAdaptedHeld(frame, out split);
+        _unflushedFrames++;
+        _hasUnflushedBytes = true;
+        split = default!;
+        return true;
     }
 
     // Kept apart so the plain path passes the frame by reference, with no copy of it and no
@@ -565,16 +566,12 @@ internal sealed class ConnectionWriter<TFrame>
             }
         }
 
-        if (_fragmenter is null)
+        if (_fragmenter is not null)
         {
-            _codec.Encode(frame, _output);
-        }
-        else if (!_fragmenter.TryEncodeWhole(frame, _output))
-        {
-            split = frame;
-            return false;
+            return TryEncodeWholeHeld(frame, out split);
         }
 
+        _codec.Encode(frame, _output);
         _unflushedFrames++;
         _hasUnflushedBytes = true;
         split = default!;

@@ -29,21 +29,25 @@ public sealed partial class WireframeConnection<TFrame>
     /// Gives a message memory of its own (the request outlives this read), waits while handlers hold
     /// too much of the connection's memory budget, then starts the request once a slot is free.
     /// </summary>
-    private async ValueTask StartConcurrentRequestAsync(TFrame frame, InboundMessage message, ReadOnlySequence<byte> raw, SemaphoreSlim inFlight, InboundAssembly<TFrame> assembly)
+    /// <param name="request">The message: the decoded frame, or one rebuilt by fragmentation.</param>
+    /// <param name="rebuilt">Whether <paramref name="request"/> was rebuilt (its payload is in <paramref name="owner"/>, or a view of the input).</param>
+    /// <param name="owner">The pooled buffer of a reassembled payload, which the request takes over.</param>
+    /// <param name="raw">The frame's bytes in the input, copied when the frame is dispatched as it stands.</param>
+    /// <param name="inFlight">The slots for concurrent requests.</param>
+    /// <param name="assembly">The connection's inbound budget.</param>
+    private async ValueTask StartConcurrentRequestAsync(TFrame request, bool rebuilt, PooledBufferWriter? owner, ReadOnlySequence<byte> raw, SemaphoreSlim inFlight, InboundAssembly<TFrame> assembly)
     {
         PooledBufferWriter owned;
-        TFrame request;
-        if (message.AsIs)
+        if (!rebuilt)
         {
             owned = new PooledBufferWriter((int)raw.Length);
-            Framing.BufferWriting.Write(owned, raw);
+            owned.Write(raw);
             var copy = new ReadOnlySequence<byte>(owned.WrittenMemory);
             Application.Codec.TryDecode(ref copy, out request);
         }
         else
         {
-            owned = InboundAssembly<TFrame>.Detach(message, out ReadOnlySequence<byte> payload);
-            request = assembly.CreateMessage(frame, message with { Payload = payload, Owner = owned });
+            owned = owner ?? assembly.Detach(ref request);
         }
 
         long bytes = owned.WrittenCount;
@@ -75,7 +79,25 @@ public sealed partial class WireframeConnection<TFrame>
 
     private async Task RunConcurrentRequestAsync(TFrame frame, PooledBufferWriter owned, long bytes, SemaphoreSlim inFlight, InboundAssembly<TFrame> assembly)
     {
-        var context = new RequestContext<TFrame>(this);
+        try
+        {
+            await HandleOffLoopAsync(new RequestContext<TFrame>(this), frame).ConfigureAwait(false);
+        }
+        finally
+        {
+            owned.Dispose();
+            assembly.ReleaseInFlight(bytes);
+            inFlight.Release();
+        }
+    }
+
+    /// <summary>
+    /// Runs a request beside the read loop, in a context of its own: the pipeline, the failure
+    /// policy, a flush of what it wrote, and the command-end hook. Never throws for the request's
+    /// own failures.
+    /// </summary>
+    private async ValueTask HandleOffLoopAsync(RequestContext<TFrame> context, TFrame frame)
+    {
         context.Start(frame, Application.Format.GetMessageId(frame), Application.Format.GetCorrelationId(frame));
         try
         {
@@ -97,9 +119,6 @@ public sealed partial class WireframeConnection<TFrame>
         finally
         {
             EndCommand(context);
-            owned.Dispose();
-            assembly.ReleaseInFlight(bytes);
-            inFlight.Release();
         }
     }
 
@@ -107,21 +126,17 @@ public sealed partial class WireframeConnection<TFrame>
     /// A frame fed a streamed body: a new body gets its handler (running beside the read loop), then
     /// the read loop waits while the handler has a full window unread. With one request at a time,
     /// a finished body's handler is awaited before the next frame, which keeps arrival order.
+    /// Body handlers take no concurrent-request slot: they wait for fragments only the read loop can
+    /// deliver, so a read loop waiting for a slot they hold would never deliver them. Their number is
+    /// bounded by <see cref="WireframeOptions.MaxMessagesInReassembly"/> instead.
     /// </summary>
-    private async ValueTask FeedBodyAsync(TFrame frame, InboundMessage message, SemaphoreSlim? inFlight, InboundAssembly<TFrame> assembly)
+    private async ValueTask FeedBodyAsync(TFrame frame, StreamedBody body, bool isNew, SemaphoreSlim? inFlight, InboundAssembly<TFrame> assembly)
     {
-        StreamedBody body = message.Body!;
-        if (message.NewBody)
+        if (isNew)
         {
-            // The request's frame keeps its ids only: the payload arrives through the body.
-            IEnvelopeFormat<TFrame> format = Application.Format;
-            TFrame request = format.CreateFrame(format.GetMessageId(frame), format.GetCorrelationId(frame), ReadOnlySequence<byte>.Empty);
-            if (inFlight is not null)
-            {
-                await inFlight.WaitAsync().ConfigureAwait(false);
-            }
-
-            body.Handler = RunBodyRequestAsync(request, body, inFlight);
+            // The request's frame keeps its routing information; the payload arrives through the body.
+            TFrame request = Application.Format.WithPayload(frame, ReadOnlySequence<byte>.Empty);
+            body.Handler = RunBodyRequestAsync(request, body);
             assembly.TrackBodyHandler(body.Handler);
         }
 
@@ -132,36 +147,18 @@ public sealed partial class WireframeConnection<TFrame>
         }
     }
 
-    private async Task RunBodyRequestAsync(TFrame frame, StreamedBody body, SemaphoreSlim? inFlight)
+    private async Task RunBodyRequestAsync(TFrame frame, StreamedBody body)
     {
         // Off the read loop's stack: the read loop goes on feeding the body while the handler reads it.
         await Task.Yield();
-        var context = new RequestContext<TFrame>(this) { Body = body.Body };
-        context.Start(frame, Application.Format.GetMessageId(frame), Application.Format.GetCorrelationId(frame));
         try
         {
-            try
-            {
-                await Application.Pipeline(context).ConfigureAwait(false);
-            }
-            catch (Exception ex)
-            {
-                await FailRequestAsync(context, ex).ConfigureAwait(false);
-            }
-
-            await Writer.FlushAsync().ConfigureAwait(false);
-        }
-        catch (Exception ex) when (TransportErrors.IsTransportError(ex))
-        {
-            RequestStop(new DisconnectInfo(DisconnectReason.TransportError, Exception: ex, Detail: ex.Message));
+            await HandleOffLoopAsync(new RequestContext<TFrame>(this) { Body = body.Body }, frame).ConfigureAwait(false);
         }
         finally
         {
-            EndCommand(context);
-
             // What the handler left unread is discarded as it arrives.
             await body.Pipe.Reader.CompleteAsync().ConfigureAwait(false);
-            inFlight?.Release();
         }
     }
 }

@@ -348,69 +348,64 @@ public sealed partial class WireframeConnection<TFrame> : WireframeConnection
                     }
 
                     frames++;
-                    if (assembly is null)
+                    PooledBufferWriter? owner = null;
+                    if (assembly is not null)
                     {
-                        ValueTask dispatch = DispatchAsync(frame);
-                        if (dispatch.IsCompletedSuccessfully)
+                        AssemblyStep step = assembly.Accept(frame, ref decoder, out TFrame message, out owner, ref outcome);
+                        if (step == AssemblyStep.Stop)
                         {
-                            dispatch.GetAwaiter().GetResult();
-                        }
-                        else
-                        {
-                            await dispatch.ConfigureAwait(false);
+                            break;
                         }
 
-                        continue;
-                    }
-
-                    AssemblyStep step = assembly.Accept(frame, ref decoder, out InboundMessage message, ref outcome);
-                    if (step == AssemblyStep.Stop)
-                    {
-                        break;
-                    }
-
-                    if (step == AssemblyStep.Consumed)
-                    {
-                        continue;
-                    }
-
-                    if (step == AssemblyStep.Body)
-                    {
-                        await FeedBodyAsync(frame, message, inFlight, assembly).ConfigureAwait(false);
-                        continue;
-                    }
-
-                    if (inFlight is not null)
-                    {
-                        await StartConcurrentRequestAsync(frame, message, result.Buffer.Slice(decoder.FrameStart, buffer.Start), inFlight, assembly).ConfigureAwait(false);
-                        continue;
-                    }
-
-                    TFrame request = message.AsIs ? frame : assembly.CreateMessage(frame, message);
-                    if (message.Owner is null)
-                    {
-                        ValueTask handled = DispatchAsync(request);
-                        if (handled.IsCompletedSuccessfully)
+                        if (step == AssemblyStep.Consumed)
                         {
-                            handled.GetAwaiter().GetResult();
+                            continue;
                         }
-                        else
+
+                        if (step == AssemblyStep.Body)
                         {
-                            await handled.ConfigureAwait(false);
+                            await FeedBodyAsync(frame, assembly.Body!, assembly.BodyIsNew, inFlight, assembly).ConfigureAwait(false);
+                            continue;
+                        }
+
+                        if (step == AssemblyStep.DispatchRebuilt)
+                        {
+                            frame = message;
+                        }
+
+                        if (inFlight is not null)
+                        {
+                            await StartConcurrentRequestAsync(frame, step == AssemblyStep.DispatchRebuilt, owner, result.Buffer.Slice(decoder.FrameStart, buffer.Start), inFlight, assembly).ConfigureAwait(false);
+                            continue;
+                        }
+                    }
+
+                    if (owner is not null)
+                    {
+                        // A reassembled message's memory lives until its handler is done with it.
+                        try
+                        {
+                            await DispatchAsync(frame).ConfigureAwait(false);
+                        }
+                        finally
+                        {
+                            owner.Dispose();
                         }
 
                         continue;
                     }
 
-                    try
+                    ValueTask dispatch = DispatchAsync(frame);
+                    if (dispatch.IsCompletedSuccessfully)
                     {
-                        await DispatchAsync(request).ConfigureAwait(false);
+                        dispatch.GetAwaiter().GetResult();
                     }
-                    finally
+                    else
                     {
-                        message.Owner.Dispose();
+                        await dispatch.ConfigureAwait(false);
                     }
                 }
+
 
                 if (outcome is null && result.IsCompleted && PendingStop is null)
                 {

@@ -3,8 +3,11 @@ namespace Wireframe.Fragmentation;
 /// <summary>What the read loop does with a frame after inbound assembly looked at it.</summary>
 internal enum AssemblyStep
 {
-    /// <summary>A whole message is ready for its handler.</summary>
+    /// <summary>The frame is a whole message as it stands: dispatch it.</summary>
     Dispatch,
+
+    /// <summary>A whole message was rebuilt (header stripped, or fragments joined): dispatch it, then release its buffer, if any.</summary>
+    DispatchRebuilt,
 
     /// <summary>The frame was kept for reassembly, or dropped by policy: nothing to handle yet.</summary>
     Consumed,

@@ -60,9 +60,9 @@ public interface IFragmentStrategy<TFrame>
     FragmentDecodeStatus DecodeHeader(in TFrame frame, ReadOnlySequence<byte> payload, out FragmentHeader header, out int headerLength);
 
     /// <summary>
-    /// Builds one fragment frame of <paramref name="message"/>. The default wraps the fragment
-    /// payload in an envelope with the message's id and correlation id; override it when your frame
-    /// type carries more than the envelope format knows.
+    /// Builds one fragment frame of <paramref name="message"/>. The default is
+    /// <see cref="IEnvelopeFormat{TFrame}.WithPayload"/>: the message's frame with the fragment
+    /// payload. Override it when a fragment frame must differ from its message's in more than that.
     /// </summary>
     /// <param name="message">The logical frame being split.</param>
     /// <param name="fragmentPayload">The fragment's header followed by its chunk; valid only until the frame is encoded.</param>
@@ -71,12 +71,12 @@ public interface IFragmentStrategy<TFrame>
     TFrame CreateFragment(in TFrame message, ReadOnlySequence<byte> fragmentPayload, IEnvelopeFormat<TFrame> format)
     {
         ArgumentNullException.ThrowIfNull(format);
-        return format.CreateFrame(format.GetMessageId(message), format.GetCorrelationId(message), fragmentPayload);
+        return format.WithPayload(message, fragmentPayload);
     }
 
     /// <summary>
     /// Builds the logical frame a handler sees from the last fragment of a message and the whole
-    /// payload. The default uses the envelope format with the fragment's message id and correlation id.
+    /// payload. The default is <see cref="IEnvelopeFormat{TFrame}.WithPayload"/> on that fragment.
     /// </summary>
     /// <param name="lastFragment">The fragment that completed the message.</param>
     /// <param name="payload">The message's payload, fragments joined in order, headers removed; valid until the request ends.</param>
@@ -85,6 +85,6 @@ public interface IFragmentStrategy<TFrame>
     TFrame CreateMessage(in TFrame lastFragment, ReadOnlySequence<byte> payload, IEnvelopeFormat<TFrame> format)
     {
         ArgumentNullException.ThrowIfNull(format);
-        return format.CreateFrame(format.GetMessageId(lastFragment), format.GetCorrelationId(lastFragment), payload);
+        return format.WithPayload(lastFragment, payload);
     }
 }

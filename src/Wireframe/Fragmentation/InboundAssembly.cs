@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.IO.Pipelines;
+using System.Runtime.CompilerServices;
 using Wireframe.Connections;
 using Wireframe.Diagnostics;
 using Wireframe.Framing;
@@ -27,6 +28,7 @@ internal sealed class InboundAssembly<TFrame>
     private readonly long _softLimit;
     private readonly long _maxMessageSize;
     private readonly bool _hasBodyRoutes;
+    private readonly bool _customMessages;
     private ITimer? _purgeTimer;
     private bool _purgeArmed;
     private int _purgeDue;
@@ -53,6 +55,7 @@ internal sealed class InboundAssembly<TFrame>
         _softLimit = _options.MaxBufferedBytesPerConnection - (_options.MaxBufferedBytesPerConnection / 5);
         _maxMessageSize = _options.MaxMessageSize;
         _hasBodyRoutes = connection.Application.HasBodyRoutes;
+        _customMessages = strategy is not null && StrategyOverrides<TFrame>.Of(strategy).Message;
         if (strategy is not null || _hasBodyRoutes)
         {
             // Bodies share the reassembly limits (count, timeout), so the purge machinery is always there with them.
@@ -97,15 +100,17 @@ internal sealed class InboundAssembly<TFrame>
     /// </summary>
     /// <param name="frame">The decoded frame, valid until the read loop advances past it.</param>
     /// <param name="decoder">The connection's decoder, whose malformed-frame policy a bad fragment header falls under.</param>
-    /// <param name="message">With <see cref="AssemblyStep.Dispatch"/>, the message.</param>
+    /// <param name="message">With <see cref="AssemblyStep.DispatchRebuilt"/>, the message.</param>
+    /// <param name="owner">With <see cref="AssemblyStep.DispatchRebuilt"/>, the pooled buffer holding a reassembled payload, or <see langword="null"/> when the payload is a view of the input; the caller disposes it once the request is done.</param>
     /// <param name="outcome">With <see cref="AssemblyStep.Stop"/>, why the connection closes.</param>
-    /// <returns>What the read loop does next.</returns>
-    public AssemblyStep Accept(in TFrame frame, ref FrameDecoder<TFrame> decoder, out InboundMessage message, ref DisconnectInfo? outcome)
+    /// <returns>What the read loop does next (with <see cref="AssemblyStep.Body"/>, see <see cref="Body"/>).</returns>
+    public AssemblyStep Accept(in TFrame frame, ref FrameDecoder<TFrame> decoder, out TFrame message, out PooledBufferWriter? owner, ref DisconnectInfo? outcome)
     {
-        message = InboundMessage.Unchanged;
+        Unsafe.SkipInit(out message);
+        owner = null;
         if (_hasBodyRoutes && _connection.Application.IsBodyRoute(_format.GetMessageId(frame)))
         {
-            return AcceptBody(frame, ref decoder, out message, ref outcome);
+            return AcceptBody(frame, ref decoder, ref outcome);
         }
 
         if (_strategy is null)
@@ -123,14 +128,15 @@ internal sealed class InboundAssembly<TFrame>
                     return Refuse(0, ReassemblyError.MessageTooLarge, ref outcome);
                 }
 
-                if (headerLength != 0)
+                if (headerLength == 0)
                 {
-                    message = new InboundMessage(false, payload.Slice(headerLength), null);
+                    return AssemblyStep.Dispatch;
                 }
 
-                return AssemblyStep.Dispatch;
+                message = Rebuild(frame, payload.Slice(headerLength));
+                return AssemblyStep.DispatchRebuilt;
             case FragmentDecodeStatus.Fragment:
-                return AcceptFragment(header, payload.Slice(headerLength), out message, ref outcome);
+                return AcceptFragment(frame, header, payload.Slice(headerLength), out message, out owner, ref outcome);
             default:
                 outcome = decoder.RejectFrame(failure ?? "The fragment header is malformed.");
                 return outcome is null ? AssemblyStep.Consumed : AssemblyStep.Stop;
@@ -199,27 +205,28 @@ internal sealed class InboundAssembly<TFrame>
         }
     }
 
-    /// <summary>Builds the logical frame for a message that is not the decoded frame as it stands.</summary>
-    public TFrame CreateMessage(in TFrame lastFragment, in InboundMessage message) =>
-        _strategy!.CreateMessage(lastFragment, message.Payload, _format);
+    /// <summary>Gets the streamed body the last frame fed (after <see cref="AssemblyStep.Body"/>).</summary>
+    public StreamedBody? Body { get; private set; }
+
+    /// <summary>Gets a value indicating whether the last frame started <see cref="Body"/> (its handler must be started).</summary>
+    public bool BodyIsNew { get; private set; }
 
     /// <summary>
-    /// Gives a message its own memory, for a request that outlives the read: a reassembled payload
-    /// already has it, one that is a view of the input is copied. The caller owns the result.
+    /// Gives a rebuilt message memory of its own, for a request that outlives the read: its payload
+    /// is copied out of the input into a pooled buffer the caller owns.
     /// </summary>
-    public static PooledBufferWriter Detach(in InboundMessage message, out ReadOnlySequence<byte> payload)
+    public PooledBufferWriter Detach(ref TFrame message)
     {
-        if (message.Owner is { } owner)
-        {
-            payload = message.Payload;
-            return owner;
-        }
-
-        var copy = new PooledBufferWriter((int)Math.Max(1, message.Payload.Length));
-        BufferWriting.Write(copy, message.Payload);
-        payload = new ReadOnlySequence<byte>(copy.WrittenMemory);
+        ReadOnlySequence<byte> payload = _format.GetPayload(message);
+        var copy = new PooledBufferWriter((int)Math.Max(1, payload.Length));
+        copy.Write(payload);
+        message = _format.WithPayload(message, new ReadOnlySequence<byte>(copy.WrittenMemory));
         return copy;
     }
+
+    /// <summary>Builds the logical frame for a message that is not the decoded frame as it stands.</summary>
+    private TFrame Rebuild(in TFrame lastFragment, ReadOnlySequence<byte> payload) =>
+        _customMessages ? _strategy!.CreateMessage(lastFragment, payload, _format) : _format.WithPayload(lastFragment, payload);
 
     /// <summary>Counts bytes a concurrently running request holds until it calls <see cref="ReleaseInFlight"/>.</summary>
     public void TrackInFlight(long bytes) => Interlocked.Add(ref _inFlightBytes, bytes);
@@ -317,9 +324,10 @@ internal sealed class InboundAssembly<TFrame>
     }
 
     /// <summary>A frame of a message whose handler takes a streamed body: feed the body instead of reassembling.</summary>
-    private AssemblyStep AcceptBody(in TFrame frame, ref FrameDecoder<TFrame> decoder, out InboundMessage message, ref DisconnectInfo? outcome)
+    private AssemblyStep AcceptBody(in TFrame frame, ref FrameDecoder<TFrame> decoder, ref DisconnectInfo? outcome)
     {
-        message = InboundMessage.Unchanged;
+        Body = null;
+        BodyIsNew = false;
         ReadOnlySequence<byte> payload = _format.GetPayload(frame);
         FragmentHeader header = new(0, 0, isLast: true);
         ReadOnlySequence<byte> chunk = payload;
@@ -425,7 +433,8 @@ internal sealed class InboundAssembly<TFrame>
             writer.Complete();
         }
 
-        message = new InboundMessage(false, default, null, body, isNew);
+        Body = body;
+        BodyIsNew = isNew;
         return AssemblyStep.Body;
     }
 
@@ -471,9 +480,10 @@ internal sealed class InboundAssembly<TFrame>
         _ => "expired",
     };
 
-    private AssemblyStep AcceptFragment(in FragmentHeader header, ReadOnlySequence<byte> chunk, out InboundMessage message, ref DisconnectInfo? outcome)
+    private AssemblyStep AcceptFragment(in TFrame frame, in FragmentHeader header, ReadOnlySequence<byte> chunk, out TFrame message, out PooledBufferWriter? owner, ref DisconnectInfo? outcome)
     {
-        message = InboundMessage.Unchanged;
+        Unsafe.SkipInit(out message);
+        owner = null;
         Reassembler reassembler = _reassembler!;
         if (_bodies is { Count: > 0 } bodies && !header.IsLast && !reassembler.IsInProgress(header.MessageKey)
             && bodies.Count + reassembler.InProgress >= _options.MaxMessagesInReassembly)
@@ -500,8 +510,9 @@ internal sealed class InboundAssembly<TFrame>
                     _metrics.MessageReassembled();
                 }
 
-                message = new InboundMessage(false, whole.Payload, whole.Owner);
-                return AssemblyStep.Dispatch;
+                message = Rebuild(frame, whole.Payload);
+                owner = whole.Owner;
+                return AssemblyStep.DispatchRebuilt;
             default:
                 if (error == ReassemblyError.Expired)
                 {

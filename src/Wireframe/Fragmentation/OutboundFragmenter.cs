@@ -20,6 +20,7 @@ internal sealed class OutboundFragmenter<TFrame>
     private readonly IFrameCodec<TFrame> _codec;
     private readonly ChainSegment _headerSegment = new();
     private readonly ChainSegment _chunkSegment = new();
+    private readonly bool _customFragments;
     private PooledBufferWriter? _header;
     private ulong _lastKey;
 
@@ -28,6 +29,7 @@ internal sealed class OutboundFragmenter<TFrame>
         _strategy = strategy;
         _format = format;
         _codec = codec;
+        _customFragments = StrategyOverrides<TFrame>.Of(strategy).Fragment;
     }
 
     /// <summary>Gets a value indicating whether high-priority pushes may go between the fragments of another message.</summary>
@@ -90,7 +92,7 @@ internal sealed class OutboundFragmenter<TFrame>
             fragmentPayload = new ReadOnlySequence<byte>(headerBytes.WrittenMemory);
         }
 
-        TFrame fragment = _strategy.CreateFragment(frame, fragmentPayload, _format);
+        TFrame fragment = _customFragments ? _strategy.CreateFragment(frame, fragmentPayload, _format) : _format.WithPayload(frame, fragmentPayload);
         _codec.Encode(fragment, output);
         if (!fragmentPayload.IsSingleSegment)
         {

@@ -20,4 +20,7 @@ public sealed class EnvelopeFormat : IEnvelopeFormat<Envelope>
     /// <inheritdoc />
     public Envelope CreateFrame(uint messageId, ulong? correlationId, ReadOnlySequence<byte> payload) =>
         new(messageId, correlationId, payload);
+
+    /// <inheritdoc />
+    public Envelope WithPayload(in Envelope frame, ReadOnlySequence<byte> payload) => frame with { Payload = payload };
 }

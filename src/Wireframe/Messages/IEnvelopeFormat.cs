@@ -30,4 +30,16 @@ public interface IEnvelopeFormat<TFrame>
     /// <param name="payload">The serialized message; valid only until the frame is encoded.</param>
     /// <returns>The frame.</returns>
     TFrame CreateFrame(uint messageId, ulong? correlationId, ReadOnlySequence<byte> payload);
+
+    /// <summary>
+    /// Builds a frame like <paramref name="frame"/> with another payload: fragmentation uses it for
+    /// every fragment of a message and for the message rebuilt from its fragments. The default
+    /// keeps the message id and correlation id; override it to keep whatever else your frame
+    /// carries (and to save the calls).
+    /// </summary>
+    /// <param name="frame">The frame whose routing information to keep.</param>
+    /// <param name="payload">The new payload; the frame may reference it.</param>
+    /// <returns>The frame.</returns>
+    TFrame WithPayload(in TFrame frame, ReadOnlySequence<byte> payload) =>
+        CreateFrame(GetMessageId(frame), GetCorrelationId(frame), payload);
 }

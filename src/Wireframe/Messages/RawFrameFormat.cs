@@ -22,4 +22,7 @@ public sealed class RawFrameFormat : IEnvelopeFormat<ReadOnlySequence<byte>>
 
     /// <inheritdoc />
     public ReadOnlySequence<byte> CreateFrame(uint messageId, ulong? correlationId, ReadOnlySequence<byte> payload) => payload;
+
+    /// <inheritdoc />
+    public ReadOnlySequence<byte> WithPayload(in ReadOnlySequence<byte> frame, ReadOnlySequence<byte> payload) => payload;
 }

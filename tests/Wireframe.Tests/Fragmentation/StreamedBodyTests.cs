@@ -89,22 +89,13 @@ public sealed class StreamedBodyTests
     public async Task A_broken_series_surfaces_to_the_handler_and_with_DropFrame_the_connection_goes_on()
     {
         var failures = new List<string>();
-        var app = BodyApp(cap: 100, async (body, context) =>
+        var app = BodyApp(cap: 100, HashOrRecordFailure(reason =>
         {
-            try
+            lock (failures)
             {
-                return await HashBody(body, context);
+                failures.Add(reason);
             }
-            catch (MessageBodyException ex)
-            {
-                lock (failures)
-                {
-                    failures.Add(ex.Message);
-                }
-
-                return [];
-            }
-        }, options => options.ReassemblyErrorAction = FrameErrorAction.DropFrame);
+        }), options => options.ReassemblyErrorAction = FrameErrorAction.DropFrame);
         await using var host = WireframeTest.CreateHost(app);
         await using var client = host.Connect();
         IReadOnlyList<byte[]> fragments = client.EncodeFragments(Message(Upload, new byte[500]), messageKey: 1);
@@ -126,18 +117,7 @@ public sealed class StreamedBodyTests
     public async Task A_body_cut_off_by_ReassemblyTimeout_surfaces_to_the_handler()
     {
         var failure = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
-        var app = BodyApp(cap: 100, async (body, context) =>
-        {
-            try
-            {
-                return await HashBody(body, context);
-            }
-            catch (MessageBodyException ex)
-            {
-                failure.TrySetResult(ex.Message);
-                return [];
-            }
-        }, options => options.ReassemblyTimeout = TimeSpan.FromSeconds(5));
+        var app = BodyApp(cap: 100, HashOrRecordFailure(reason => failure.TrySetResult(reason)), options => options.ReassemblyTimeout = TimeSpan.FromSeconds(5));
         await using var host = WireframeTest.CreateHost(app);
         await using var client = host.Connect();
 
@@ -222,6 +202,20 @@ public sealed class StreamedBodyTests
         Assert.Equal("ok", outcomes[0]);
         Assert.Contains("MaxStreamedBodySize (10000 bytes)", outcomes[1], StringComparison.Ordinal);
     }
+
+    /// <summary>Hashes the body, or records why it broke off and answers with an empty payload.</summary>
+    private static Func<MessageBody, RequestContext, ValueTask<byte[]>> HashOrRecordFailure(Action<string> failed) => async (body, context) =>
+    {
+        try
+        {
+            return await HashBody(body, context);
+        }
+        catch (MessageBodyException ex)
+        {
+            failed(ex.Message);
+            return [];
+        }
+    };
 
     private static async ValueTask<byte[]> HashBody(MessageBody body, RequestContext context)
     {
