@@ -264,6 +264,7 @@ internal sealed class ConnectionWriter<TFrame>
             Interlocked.MemoryBarrier();
             _pushes?.Close();
             _slowConsumerTimer?.Dispose();
+            _fragmenter?.Release();
             try
             {
                 if (open)

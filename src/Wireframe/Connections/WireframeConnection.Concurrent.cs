@@ -66,15 +66,7 @@ public sealed partial class WireframeConnection<TFrame>
         _ = RunConcurrentRequestAsync(request, owned, bytes, inFlight, assembly);
 
         // Reading goes on only while the handlers hold less than 80 % of the budget.
-        while (PendingStop is null)
-        {
-            await assembly.WaitForRoomAsync().ConfigureAwait(false);
-            assembly.PurgeIfDue();
-            if (!assembly.MustWait)
-            {
-                break;
-            }
-        }
+        await assembly.WaitForRoomAsync().ConfigureAwait(false);
     }
 
     private async Task RunConcurrentRequestAsync(TFrame frame, PooledBufferWriter owned, long bytes, SemaphoreSlim inFlight, InboundAssembly<TFrame> assembly)
@@ -96,6 +88,7 @@ public sealed partial class WireframeConnection<TFrame>
     /// policy, a flush of what it wrote, and the command-end hook. Never throws for the request's
     /// own failures.
     /// </summary>
+    [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder))]
     private async ValueTask HandleOffLoopAsync(RequestContext<TFrame> context, TFrame frame)
     {
         context.Start(frame, Application.Format.GetMessageId(frame), Application.Format.GetCorrelationId(frame));
@@ -136,6 +129,11 @@ public sealed partial class WireframeConnection<TFrame>
         {
             // The request's frame keeps its routing information; the payload arrives through the body.
             TFrame request = Application.Format.WithPayload(frame, ReadOnlySequence<byte>.Empty);
+            if (inFlight is not null)
+            {
+                await assembly.WaitForBodyHandlerRoomAsync(Application.Options.MaxConcurrentRequestsPerConnection).ConfigureAwait(false);
+            }
+
             body.Handler = RunBodyRequestAsync(request, body);
             assembly.TrackBodyHandler(body.Handler);
         }

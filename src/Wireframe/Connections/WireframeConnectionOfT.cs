@@ -21,7 +21,8 @@ public sealed partial class WireframeConnection<TFrame> : WireframeConnection
 {
     private readonly ConnectionContext _transport;
     private readonly IWireframeProtocol<TFrame>? _protocol;
-    private readonly InboundAssembly<TFrame>? _assembly;
+    private readonly long _maxMessageSize;
+    private InboundAssembly<TFrame>? _assembly;
     private RequestContext<TFrame>? _requestContext;
     private DisconnectInfo? _stop;
     private ITimer? _drainTimer;
@@ -35,6 +36,7 @@ public sealed partial class WireframeConnection<TFrame> : WireframeConnection
         _transport = transport;
         _protocol = application.Protocol;
         Writer = new ConnectionWriter<TFrame>(this, transport.Transport.Output);
+        _maxMessageSize = application.Options.MaxMessageSize;
         if (application.FragmentStrategy is not null || application.HasBodyRoutes || application.Options.MaxConcurrentRequestsPerConnection > 1)
         {
             _assembly = new InboundAssembly<TFrame>(this, application.FragmentStrategy);
@@ -349,6 +351,13 @@ public sealed partial class WireframeConnection<TFrame> : WireframeConnection
 
                     frames++;
                     PooledBufferWriter? owner = null;
+                    if (assembly is null && Application.Format.GetPayload(frame).Length > _maxMessageSize)
+                    {
+                        // Without fragmentation the codec's limit may be the larger one; the refusal
+                        // (policy, log, counters) is inbound assembly's, which starts here.
+                        assembly = _assembly = new InboundAssembly<TFrame>(this, null);
+                    }
+
                     if (assembly is not null)
                     {
                         AssemblyStep step = assembly.Accept(frame, ref decoder, out TFrame message, out owner, ref outcome);
@@ -359,6 +368,12 @@ public sealed partial class WireframeConnection<TFrame> : WireframeConnection
 
                         if (step == AssemblyStep.Consumed)
                         {
+                            if (inFlight is not null)
+                            {
+                                // Partial messages on top of what handlers hold count toward the 80 % pause too.
+                                await assembly.WaitForRoomAsync().ConfigureAwait(false);
+                            }
+
                             continue;
                         }
 

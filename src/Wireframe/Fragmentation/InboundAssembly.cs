@@ -40,6 +40,7 @@ internal sealed class InboundAssembly<TFrame>
     private long _refused;
     private long _pauses;
     private bool _paused;
+    private int _consecutiveRefusals;
     private TaskCompletionSource? _roomWaiter;
     private Dictionary<ulong, StreamedBody>? _bodies;
     private StreamedBody? _flushingBody;
@@ -115,7 +116,7 @@ internal sealed class InboundAssembly<TFrame>
 
         if (_strategy is null)
         {
-            return AssemblyStep.Dispatch;
+            return AcceptWhole(frame, ref outcome);
         }
 
         ReadOnlySequence<byte> payload = _format.GetPayload(frame);
@@ -128,6 +129,7 @@ internal sealed class InboundAssembly<TFrame>
                     return Refuse(0, ReassemblyError.MessageTooLarge, ref outcome);
                 }
 
+                _consecutiveRefusals = 0;
                 if (headerLength == 0)
                 {
                     return AssemblyStep.Dispatch;
@@ -149,9 +151,25 @@ internal sealed class InboundAssembly<TFrame>
     /// </summary>
     public async ValueTask FlushBodyAsync(StreamedBody body)
     {
-        while (!body.Completed && _connection.PendingStop is null)
+        while (!body.Completed)
         {
+            // Published before the checks: a stop or purge that comes after them cancels the flush
+            // (or the next one, if it has not started yet), so no wake-up is lost.
             Volatile.Write(ref _flushingBody, body);
+            if (_connection.PendingStop is not null)
+            {
+                Volatile.Write(ref _flushingBody, null);
+                return;
+            }
+
+            if (Volatile.Read(ref _purgeDue) != 0)
+            {
+                // A purge may end this very body.
+                Volatile.Write(ref _flushingBody, null);
+                PurgeIfDue();
+                continue;
+            }
+
             FlushResult result;
             try
             {
@@ -166,9 +184,6 @@ internal sealed class InboundAssembly<TFrame>
             {
                 return;
             }
-
-            // Woken for a purge (which may end this very body) or a stop.
-            PurgeIfDue();
         }
     }
 
@@ -178,6 +193,32 @@ internal sealed class InboundAssembly<TFrame>
         List<Task> handlers = _bodyHandlers ??= [];
         handlers.RemoveAll(static task => task.IsCompleted);
         handlers.Add(handler);
+    }
+
+    /// <summary>
+    /// With concurrent requests, waits until fewer than <paramref name="limit"/> handlers of bodies
+    /// that have all their bytes are still running, so whole or finished bodies cannot start an
+    /// unbounded number of handlers. Handlers of bodies still streaming are not waited for (only the
+    /// read loop can feed them); <see cref="WireframeOptions.MaxMessagesInReassembly"/> bounds those.
+    /// </summary>
+    public async ValueTask WaitForBodyHandlerRoomAsync(int limit)
+    {
+        if (_bodyHandlers is not { } handlers)
+        {
+            return;
+        }
+
+        while (_connection.PendingStop is null)
+        {
+            handlers.RemoveAll(static task => task.IsCompleted);
+            int streaming = _bodies?.Count ?? 0;
+            if (handlers.Count - streaming < limit)
+            {
+                return;
+            }
+
+            await Task.WhenAny(handlers).ConfigureAwait(false);
+        }
     }
 
     /// <summary>Ends every body still streaming (the connection is ending) and waits for every body handler.</summary>
@@ -203,6 +244,21 @@ internal sealed class InboundAssembly<TFrame>
             // The handlers report their own failures; here we only wait for them to let go.
             await handler.ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>
+    /// Checks a whole frame of an application without fragmentation against
+    /// <see cref="WireframeOptions.MaxMessageSize"/> (the codec's maximum frame length may be larger).
+    /// </summary>
+    public AssemblyStep AcceptWhole(in TFrame frame, ref DisconnectInfo? outcome)
+    {
+        if (_format.GetPayload(frame).Length <= _maxMessageSize)
+        {
+            _consecutiveRefusals = 0;
+            return AssemblyStep.Dispatch;
+        }
+
+        return Refuse(0, ReassemblyError.MessageTooLarge, ref outcome);
     }
 
     /// <summary>Gets the streamed body the last frame fed (after <see cref="AssemblyStep.Body"/>).</summary>
@@ -249,9 +305,9 @@ internal sealed class InboundAssembly<TFrame>
     }
 
     /// <summary>
-    /// Waits, with reading paused, while handlers hold 80 % or more of
-    /// <see cref="WireframeOptions.MaxBufferedBytesPerConnection"/>. Returns at once when under it,
-    /// when the connection stops, or when a reassembly purge is due (the caller purges and calls again).
+    /// Waits, with reading paused, while partial messages and handlers together hold 80 % or more of
+    /// <see cref="WireframeOptions.MaxBufferedBytesPerConnection"/> and handlers hold some of it.
+    /// Returns when under it or when the connection stops; purges expired partial messages meanwhile.
     /// </summary>
     public ValueTask WaitForRoomAsync() => MustWait ? PauseAsync() : default;
 
@@ -433,8 +489,10 @@ internal sealed class InboundAssembly<TFrame>
             writer.Complete();
         }
 
+        _consecutiveRefusals = 0;
         Body = body;
         BodyIsNew = isNew;
+        PublishBodyCount();
         return AssemblyStep.Body;
     }
 
@@ -497,6 +555,7 @@ internal sealed class InboundAssembly<TFrame>
         switch (result)
         {
             case ReassemblyOutcome.Buffered:
+                _consecutiveRefusals = 0;
                 if (!_purgeArmed)
                 {
                     ArmPurge(reassembler);
@@ -504,13 +563,23 @@ internal sealed class InboundAssembly<TFrame>
 
                 return AssemblyStep.Consumed;
             case ReassemblyOutcome.Completed:
+                _consecutiveRefusals = 0;
                 if (whole.Owner is not null)
                 {
                     Volatile.Write(ref _reassembled, _reassembled + 1);
                     _metrics.MessageReassembled();
                 }
 
-                message = Rebuild(frame, whole.Payload);
+                try
+                {
+                    message = Rebuild(frame, whole.Payload);
+                }
+                catch
+                {
+                    whole.Dispose();
+                    throw;
+                }
+
                 owner = whole.Owner;
                 return AssemblyStep.DispatchRebuilt;
             default:
@@ -526,6 +595,7 @@ internal sealed class InboundAssembly<TFrame>
 
     private AssemblyStep Refuse(ulong key, ReassemblyError error, ref DisconnectInfo? outcome)
     {
+        PublishBodyCount();
         Volatile.Write(ref _refused, _refused + 1);
         string name = Name(error);
         _metrics.ReassemblyError(name);
@@ -533,6 +603,13 @@ internal sealed class InboundAssembly<TFrame>
         bool memory = error is ReassemblyError.BufferBudgetExceeded or ReassemblyError.TooManyMessages;
         bool close = memory || _options.ReassemblyErrorAction == FrameErrorAction.Disconnect;
         string detail = Describe(error);
+        if (!close && ++_consecutiveRefusals >= _options.MaxConsecutiveFrameErrors)
+        {
+            // Dropping is for the odd bad message; a peer that sends nothing else is closed (and cannot flood the log).
+            close = true;
+            detail = $"{_consecutiveRefusals} refused fragments in a row ({nameof(WireframeOptions)}.{nameof(WireframeOptions.MaxConsecutiveFrameErrors)} is {_options.MaxConsecutiveFrameErrors}); last: {detail}";
+        }
+
         WireframeLog.FragmentRefused(_connection.Application.Logger, _connection.Id.Value, key, name, close ? "closing the connection" : "dropping the message", detail);
         if (!close)
         {
@@ -560,11 +637,13 @@ internal sealed class InboundAssembly<TFrame>
         _ => $"The message was in reassembly longer than {nameof(WireframeOptions)}.{nameof(WireframeOptions.ReassemblyTimeout)} ({_options.ReassemblyTimeout}).",
     };
 
+    private void PublishBodyCount() => Volatile.Write(ref _inReassembly, (_reassembler?.InProgress ?? 0) + (_bodies?.Count ?? 0));
+
     private void PublishReassemblyState(Reassembler reassembler)
     {
         long before = _bufferedBytes;
         Volatile.Write(ref _bufferedBytes, reassembler.BufferedBytes);
-        Volatile.Write(ref _inReassembly, reassembler.InProgress);
+        Volatile.Write(ref _inReassembly, reassembler.InProgress + (_bodies?.Count ?? 0));
         _metrics.ReassemblyBuffered(reassembler.BufferedBytes - before);
     }
 
@@ -614,8 +693,15 @@ internal sealed class InboundAssembly<TFrame>
         WireframeLog.ReadPaused(_connection.Application.Logger, _connection.Id.Value, Volatile.Read(ref _inFlightBytes) + Volatile.Read(ref _bufferedBytes), _options.MaxBufferedBytesPerConnection);
         try
         {
-            while (MustWait && _connection.PendingStop is null && Volatile.Read(ref _purgeDue) == 0)
+            while (MustWait && _connection.PendingStop is null)
             {
+                if (Volatile.Read(ref _purgeDue) != 0)
+                {
+                    // Evicting expired partial messages frees budget too; the timer woke us for it.
+                    PurgeIfDue();
+                    continue;
+                }
+
                 var waiter = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
                 Volatile.Write(ref _roomWaiter, waiter);
 

@@ -32,6 +32,13 @@ internal sealed class OutboundFragmenter<TFrame>
         _customFragments = StrategyOverrides<TFrame>.Of(strategy).Fragment;
     }
 
+    /// <summary>Returns the header buffer to the pool (the connection's writer completed).</summary>
+    public void Release()
+    {
+        _header?.Dispose();
+        _header = null;
+    }
+
     /// <summary>Gets a value indicating whether high-priority pushes may go between the fragments of another message.</summary>
     public bool AllowsInterleaving => _strategy.AllowsInterleaving;
 

@@ -35,6 +35,12 @@ internal sealed class Reassembler : IDisposable
     /// <summary>Gets how many messages are in reassembly.</summary>
     public int InProgress => _partials.Count;
 
+    /// <summary>
+    /// Moves a partial message's series to <paramref name="nextIndex"/>, as if that many fragments
+    /// had arrived: the last indexes of a series are otherwise out of a test's reach (2^32 fragments).
+    /// </summary>
+    internal void SkipAheadForTests(ulong messageKey, uint nextIndex) => _partials[messageKey].NextIndex = nextIndex;
+
     /// <summary>Gets whether a message is in reassembly.</summary>
     public bool IsInProgress(ulong messageKey) => _partials.ContainsKey(messageKey);
 

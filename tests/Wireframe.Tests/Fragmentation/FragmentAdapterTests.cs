@@ -170,6 +170,23 @@ public sealed class FragmentAdapterTests
     }
 
     [Fact]
+    public async Task With_DropFrame_refusals_in_a_row_up_to_MaxConsecutiveFrameErrors_close_the_connection()
+    {
+        await using var host = WireframeTest.CreateHost(EchoApp(cap: 4, options => options.ReassemblyErrorAction = FrameErrorAction.DropFrame));
+        await using var client = host.Connect();
+
+        // Each is the second fragment of a message that never started: refused, dropped, but counted.
+        for (ulong key = 1; key <= 3; key++)
+        {
+            await client.SendRawAsync(client.EncodeFragments(Message(Echo, new byte[12]), key)[1]);
+        }
+
+        DisconnectInfo closed = await ClosedAsync(client);
+        Assert.Equal(DisconnectReason.ReassemblyFailed, closed.Reason);
+        Assert.Contains("3 refused fragments in a row (WireframeOptions.MaxConsecutiveFrameErrors is 3)", closed.Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_message_growing_past_MaxMessageSize_is_refused_its_partial_freed_and_the_next_message_served()
     {
         var received = new List<byte[]>();
@@ -365,6 +382,24 @@ public sealed class FragmentAdapterTests
         Envelope pushed = await client.ReadMessageAsync().AsTask().WaitAsync(Connections.TestKit.Safety);
         Assert.Equal(77u, pushed.MessageId);
         Assert.Equal(big, pushed.Payload.ToArray());
+    }
+
+    [Fact]
+    public async Task Every_item_of_a_streamed_response_is_split_and_comes_back_whole()
+    {
+        var app = WireframeApp.CreateBuilder(new LengthDelimitedOptions { MaxFrameLength = 1 << 20 }).UseFragmentation(64);
+        app.RouteMany<ReadOnlySequence<byte>, byte[]>(Echo, (_, _) => Enumerable.Range(0, 3).Select(i => Payloads.Random(200 + i, seed: i)));
+        await using var host = WireframeTest.CreateHost(app);
+        await using var client = host.Connect();
+
+        await client.SendFragmentsAsync(Message(Echo, [1], correlationId: 8));
+
+        for (int i = 0; i < 3; i++)
+        {
+            Envelope item = await client.ReadMessageAsync().AsTask().WaitAsync(Connections.TestKit.Safety);
+            Assert.Equal(8UL, item.CorrelationId);
+            Assert.Equal(Payloads.Random(200 + i, seed: i), item.Payload.ToArray());
+        }
     }
 
     [Theory]

@@ -45,6 +45,28 @@ public sealed class ReassemblerTests
     }
 
     [Fact]
+    public void The_largest_index_may_only_be_the_last_fragment()
+    {
+        using Reassembler reassembler = Create();
+        Assert.Equal(ReassemblyOutcome.Buffered, Feed(reassembler, 1, 0, false, Filled(2)));
+        reassembler.SkipAheadForTests(1, uint.MaxValue);
+
+        // A non-final fragment at the last index could never be followed: refused, message freed.
+        Assert.Equal(ReassemblyError.IndexOverflow, Refusal(reassembler, 1, uint.MaxValue, false, Filled(2)));
+        Assert.Equal(0, reassembler.InProgress);
+        Assert.Equal(0, reassembler.BufferedBytes);
+
+        // As the final fragment it completes the message.
+        Assert.Equal(ReassemblyOutcome.Buffered, Feed(reassembler, 2, 0, false, Filled(2)));
+        reassembler.SkipAheadForTests(2, uint.MaxValue);
+        Assert.Equal(ReassemblyOutcome.Completed, reassembler.Accept(new FragmentHeader(2, uint.MaxValue, true), Filled(3), out ReassembledMessage message, out _));
+        using (message)
+        {
+            Assert.Equal(5, message.Payload.Length);
+        }
+    }
+
+    [Fact]
     public void Fragments_0_1_2_with_the_last_marked_give_back_the_bytes_in_order()
     {
         using Reassembler reassembler = Create();
