@@ -625,6 +625,13 @@ internal sealed class ConnectionWriter<TFrame>
                     await EncodeSplitHeldAsync(split, interleaveHighPushes: false).ConfigureAwait(false);
                 }
             }
+            catch (Exception ex) when (!TransportErrors.IsTransportError(ex))
+            {
+                // The push's codec or hook failed, not the message it interrupted: stop writing (the
+                // output may end in a partial frame) and close the connection as the pump would.
+                StopAfterEncodeFailure(ex);
+                return;
+            }
             finally
             {
                 item.Release();
