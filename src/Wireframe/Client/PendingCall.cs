@@ -1,0 +1,21 @@
+using System.Buffers;
+
+namespace Wireframe.Client;
+
+/// <summary>A call waiting for its response. The receive loop completes it; a timeout, a cancellation or a lost connection fails it. Only the first outcome counts.</summary>
+internal abstract class PendingCall<TFrame>
+{
+    /// <summary>Gets or sets the correlation id the call was sent with (0 in FIFO mode).</summary>
+    public ulong CorrelationId { get; set; }
+
+    /// <summary>Gets a value indicating whether the call already has its outcome (a late response is then discarded).</summary>
+    public abstract bool IsDone { get; }
+
+    /// <summary>Hands over the response while the receive buffer is valid: the call reads what it needs from it now.</summary>
+    /// <param name="frame">The response frame.</param>
+    /// <param name="raw">The frame's bytes, for a copy that outlives the buffer.</param>
+    public abstract void Complete(in TFrame frame, ReadOnlySequence<byte> raw);
+
+    /// <summary>Ends the call with an error.</summary>
+    public abstract void Fail(Exception exception);
+}

@@ -1,0 +1,147 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Wireframe.Framing;
+using Wireframe.Messages;
+using Wireframe.Serialization;
+
+namespace Wireframe.Client;
+
+/// <summary>
+/// Describes a client: the same codec, envelope format and serializers as the server it talks to,
+/// options, and the clock its timeouts use. <see cref="ConnectAsync(string, int, CancellationToken)"/>
+/// opens a connection; one builder can open many.
+/// </summary>
+/// <typeparam name="TFrame">The protocol's frame type.</typeparam>
+public sealed class WireframeClientBuilder<TFrame>
+{
+    private readonly List<IMessageSerializer> _serializers = [];
+
+    internal WireframeClientBuilder(IFrameCodec<TFrame> codec, IEnvelopeFormat<TFrame> format)
+    {
+        Codec = codec;
+        Format = format;
+    }
+
+    /// <summary>Gets the codec.</summary>
+    public IFrameCodec<TFrame> Codec { get; }
+
+    /// <summary>Gets the envelope format.</summary>
+    public IEnvelopeFormat<TFrame> Format { get; }
+
+    /// <summary>Gets the options (copied when a connection opens).</summary>
+    public WireframeClientOptions Options { get; } = new();
+
+    internal IReadOnlyList<IMessageSerializer> Serializers => _serializers;
+
+    internal TimeProvider TimeProvider { get; private set; } = TimeProvider.System;
+
+    internal Action<ulong?, uint>? UnmatchedResponseHandler { get; private set; }
+
+    /// <summary>Changes the options.</summary>
+    /// <param name="configure">Receives the options.</param>
+    /// <returns>This builder.</returns>
+    public WireframeClientBuilder<TFrame> Configure(Action<WireframeClientOptions> configure)
+    {
+        ArgumentNullException.ThrowIfNull(configure);
+        configure(Options);
+        return this;
+    }
+
+    /// <summary>Adds a serializer, consulted before the built-in ones (raw bytes and <see cref="IBinaryMessage{T}"/>).</summary>
+    /// <param name="serializer">The serializer.</param>
+    /// <returns>This builder.</returns>
+    public WireframeClientBuilder<TFrame> UseSerializer(IMessageSerializer serializer)
+    {
+        ArgumentNullException.ThrowIfNull(serializer);
+        _serializers.Add(serializer);
+        return this;
+    }
+
+    /// <summary>Serializes with System.Text.Json.</summary>
+    /// <param name="options">The JSON options; <see langword="null"/> for the defaults.</param>
+    /// <returns>This builder.</returns>
+    public WireframeClientBuilder<TFrame> UseJson(JsonSerializerOptions? options = null) => UseSerializer(new JsonMessageSerializer(options));
+
+    /// <summary>Serializes with a source-generated System.Text.Json context.</summary>
+    /// <param name="context">The context.</param>
+    /// <returns>This builder.</returns>
+    public WireframeClientBuilder<TFrame> UseJson(JsonSerializerContext context) => UseSerializer(new JsonMessageSerializer(context));
+
+    /// <summary>Sets the clock connect and call timeouts use (a manual one in tests).</summary>
+    /// <param name="timeProvider">The clock.</param>
+    /// <returns>This builder.</returns>
+    public WireframeClientBuilder<TFrame> UseTimeProvider(TimeProvider timeProvider)
+    {
+        TimeProvider = timeProvider ?? throw new ArgumentNullException(nameof(timeProvider));
+        return this;
+    }
+
+    /// <summary>
+    /// Gets told of every response that matched no call (an unknown or altered correlation id, or
+    /// the answer to a call that timed out), with its correlation id and message id. Such a response
+    /// never reaches a caller; it is also counted in <see cref="WireframeClient{TFrame}.UnmatchedResponses"/>.
+    /// Runs on the receive loop: keep it short.
+    /// </summary>
+    /// <param name="handler">The callback.</param>
+    /// <returns>This builder.</returns>
+    public WireframeClientBuilder<TFrame> OnUnmatchedResponse(Action<ulong?, uint> handler)
+    {
+        UnmatchedResponseHandler = handler ?? throw new ArgumentNullException(nameof(handler));
+        return this;
+    }
+
+    /// <summary>Connects over TCP.</summary>
+    /// <param name="host">A host name or address.</param>
+    /// <param name="port">The port.</param>
+    /// <param name="cancellationToken">Cancels connecting.</param>
+    /// <returns>The connected client.</returns>
+    public async ValueTask<WireframeClient<TFrame>> ConnectAsync(string host, int port, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(host);
+        return await ConnectAsync(IPAddress.TryParse(host, out IPAddress? address) ? new IPEndPoint(address, port) : new DnsEndPoint(host, port), cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Connects to an endpoint: an <see cref="IPEndPoint"/>, a <see cref="DnsEndPoint"/>, or a <see cref="UnixDomainSocketEndPoint"/>.</summary>
+    /// <param name="endPoint">Where the server listens.</param>
+    /// <param name="cancellationToken">Cancels connecting.</param>
+    /// <returns>The connected client.</returns>
+    /// <exception cref="TimeoutException">Connecting took longer than <see cref="WireframeClientOptions.ConnectTimeout"/>.</exception>
+    public async ValueTask<WireframeClient<TFrame>> ConnectAsync(EndPoint endPoint, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(endPoint);
+        WireframeClientOptions options = Options.Clone();
+        options.Validate();
+        bool unix = endPoint is UnixDomainSocketEndPoint;
+        var socket = unix
+            ? new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified)
+            : new Socket(SocketType.Stream, ProtocolType.Tcp);
+        try
+        {
+            if (!unix)
+            {
+                socket.NoDelay = options.NoDelay;
+                socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.KeepAlive, options.KeepAlive);
+            }
+
+            using var deadline = new CancellationTokenSource(options.ConnectTimeout, TimeProvider);
+            using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline.Token);
+            try
+            {
+                await socket.ConnectAsync(endPoint, linked.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (deadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+            {
+                throw new TimeoutException($"Connecting to {endPoint} took longer than {nameof(WireframeClientOptions)}.{nameof(WireframeClientOptions.ConnectTimeout)} ({options.ConnectTimeout}).");
+            }
+
+            return new WireframeClient<TFrame>(socket, new NetworkStream(socket, ownsSocket: false), this, options);
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+    }
+}

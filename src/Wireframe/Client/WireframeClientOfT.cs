@@ -1,0 +1,422 @@
+using System.Buffers;
+using System.Collections.Concurrent;
+using System.IO.Pipelines;
+using System.Net.Sockets;
+using System.Threading.Channels;
+using Wireframe.Connections;
+using Wireframe.Framing;
+using Wireframe.Messages;
+using Wireframe.Serialization;
+
+namespace Wireframe.Client;
+
+/// <summary>
+/// A connected client: many calls from many tasks multiplexed on one connection, each response
+/// matched to its own caller (by correlation id, or in order for protocols without one), server
+/// pushes delivered to a bounded subscriber, and every caller told at once when the connection is lost.
+/// </summary>
+/// <typeparam name="TFrame">The protocol's frame type.</typeparam>
+/// <remarks>
+/// Writes are serialized by one gate and batched: a caller that finds others waiting leaves the
+/// flush to the last of them. One receive loop reads the connection; it completes calls, and it
+/// never waits for a push subscriber (a full push buffer drops the oldest push).
+/// </remarks>
+public sealed class WireframeClient<TFrame> : IAsyncDisposable
+{
+    private readonly Socket _socket;
+    private readonly Stream _stream;
+    private readonly PipeReader _input;
+    private readonly PipeWriter _output;
+    private readonly WriterGate _gate = new();
+    private readonly IFrameCodec<TFrame> _codec;
+    private readonly IEnvelopeFormat<TFrame> _format;
+    private readonly MessageFormatters _formatters;
+    private readonly ConcurrentDictionary<Type, object> _formatterCache = new();
+    private readonly WireframeClientOptions _options;
+    private readonly TimeProvider _time;
+    private readonly Action<ulong?, uint>? _onUnmatched;
+    private readonly ConcurrentDictionary<ulong, PendingCall<TFrame>> _calls = new();
+    private readonly ConcurrentQueue<PendingCall<TFrame>> _inOrder = new();
+    private readonly Channel<TFrame> _pushes;
+    private readonly Task _receiving;
+    private long _lastCorrelationId;
+    private long _unmatched;
+    private long _droppedPushes;
+    private Exception? _lost;
+
+    internal WireframeClient(Socket socket, Stream stream, WireframeClientBuilder<TFrame> builder, WireframeClientOptions options)
+    {
+        _socket = socket;
+        _stream = stream;
+        _input = PipeReader.Create(stream);
+        _output = PipeWriter.Create(stream);
+        _codec = builder.Codec;
+        _format = builder.Format;
+        _formatters = new MessageFormatters(builder.Serializers);
+        _options = options;
+        _time = builder.TimeProvider;
+        _onUnmatched = builder.UnmatchedResponseHandler;
+        _pushes = Channel.CreateBounded<TFrame>(
+            new BoundedChannelOptions(options.PushBufferCapacity) { FullMode = BoundedChannelFullMode.DropOldest, SingleWriter = true },
+            _ => Interlocked.Increment(ref _droppedPushes));
+        _receiving = Task.Run(ReceiveAsync);
+    }
+
+    /// <summary>Gets the frames the server sent on its own (no call waiting for them), in arrival order, each in memory the reader owns.</summary>
+    public ChannelReader<TFrame> Pushes => _pushes.Reader;
+
+    /// <summary>Gets how many calls are waiting for their response.</summary>
+    public int InFlight => _options.CorrelationMode == CorrelationMode.Correlated ? _calls.Count : _inOrder.Count;
+
+    /// <summary>Gets how many responses matched no call (an unknown or altered correlation id, or an answer to a call that already timed out); none of them reached a caller.</summary>
+    public long UnmatchedResponses => Interlocked.Read(ref _unmatched);
+
+    /// <summary>Gets how many pushes were dropped because the subscriber was more than <see cref="WireframeClientOptions.PushBufferCapacity"/> behind.</summary>
+    public long DroppedPushes => Interlocked.Read(ref _droppedPushes);
+
+    /// <summary>Gets a task that completes when the connection has ended (closed by either side or lost).</summary>
+    public Task Completion => _receiving;
+
+    /// <summary>Sends a message without waiting for an answer.</summary>
+    /// <typeparam name="TMessage">The message type.</typeparam>
+    /// <param name="messageId">The message id.</param>
+    /// <param name="message">The message.</param>
+    /// <param name="correlationId">A correlation id to carry, if any.</param>
+    /// <param name="cancellationToken">Cancels waiting to write.</param>
+    /// <returns>A task that completes when the message is written.</returns>
+    public async ValueTask SendAsync<TMessage>(uint messageId, TMessage message, ulong? correlationId = null, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        await _gate.EnterAsync().ConfigureAwait(false);
+        try
+        {
+            ThrowIfLost();
+            Encode(messageId, correlationId, message);
+        }
+        catch
+        {
+            _gate.Exit();
+            throw;
+        }
+
+        await FlushAndExitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Sends a request and waits for its response, read as <typeparamref name="TResponse"/>.</summary>
+    /// <typeparam name="TRequest">The request type.</typeparam>
+    /// <typeparam name="TResponse">The response type: the frame type itself, or a type a serializer reads.</typeparam>
+    /// <param name="messageId">The request's message id.</param>
+    /// <param name="request">The request.</param>
+    /// <param name="cancellationToken">Cancels the call (the response, if it comes, is then discarded).</param>
+    /// <returns>The response.</returns>
+    /// <exception cref="TimeoutException">No response within <see cref="WireframeClientOptions.CallTimeout"/>.</exception>
+    /// <exception cref="WireframeConnectionLostException">The connection ended first.</exception>
+    public Task<TResponse> CallAsync<TRequest, TResponse>(uint messageId, TRequest request, CancellationToken cancellationToken = default) =>
+        CallCoreAsync<TRequest, TResponse>(messageId, request, null, cancellationToken);
+
+    /// <summary>Sends a request with a correlation id of the caller's choosing and waits for its response.</summary>
+    /// <typeparam name="TRequest">The request type.</typeparam>
+    /// <typeparam name="TResponse">The response type.</typeparam>
+    /// <param name="messageId">The request's message id.</param>
+    /// <param name="request">The request.</param>
+    /// <param name="correlationId">The correlation id; it must not be in use by another call in flight.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>The response.</returns>
+    public Task<TResponse> CallAsync<TRequest, TResponse>(uint messageId, TRequest request, ulong correlationId, CancellationToken cancellationToken = default) =>
+        CallCoreAsync<TRequest, TResponse>(messageId, request, correlationId, cancellationToken);
+
+    /// <summary>Sends a request and waits for the response frame itself (to dispatch on its message id).</summary>
+    /// <typeparam name="TRequest">The request type.</typeparam>
+    /// <param name="messageId">The request's message id.</param>
+    /// <param name="request">The request.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>The response frame, in memory the caller owns.</returns>
+    public Task<TFrame> CallAsync<TRequest>(uint messageId, TRequest request, CancellationToken cancellationToken = default) =>
+        CallCoreAsync<TRequest, TFrame>(messageId, request, null, cancellationToken);
+
+    /// <summary>Reads a frame's payload as a message (a push, or a frame from <see cref="CallAsync{TRequest}(uint, TRequest, CancellationToken)"/>).</summary>
+    /// <typeparam name="TMessage">The message type.</typeparam>
+    /// <param name="frame">The frame.</param>
+    /// <returns>The message.</returns>
+    public TMessage Read<TMessage>(in TFrame frame) => Formatter<TMessage>().Deserialize(_format.GetPayload(frame));
+
+    /// <summary>Closes the connection; calls still waiting fail with <see cref="WireframeConnectionLostException"/>.</summary>
+    /// <returns>A task that completes when the connection is closed.</returns>
+    public async ValueTask DisposeAsync()
+    {
+        Lose(new WireframeConnectionLostException("The client was disposed."));
+        await _gate.EnterAsync().ConfigureAwait(false);
+        try
+        {
+            await _output.CompleteAsync().ConfigureAwait(false);
+        }
+        finally
+        {
+            _gate.Exit();
+        }
+
+        try
+        {
+            _socket.Shutdown(SocketShutdown.Both);
+        }
+        catch (SocketException)
+        {
+            // Already gone.
+        }
+
+        _socket.Dispose();
+        await _receiving.ConfigureAwait(false);
+        await _stream.DisposeAsync().ConfigureAwait(false);
+    }
+
+    private async Task<TResponse> CallCoreAsync<TRequest, TResponse>(uint messageId, TRequest request, ulong? explicitId, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        var call = new TypedPendingCall<TFrame, TResponse>(typeof(TResponse) == typeof(TFrame) ? null : Formatter<TResponse>(), _codec, _format);
+        bool correlated = _options.CorrelationMode == CorrelationMode.Correlated;
+        await _gate.EnterAsync().ConfigureAwait(false);
+        try
+        {
+            ThrowIfLost();
+            if (correlated)
+            {
+                call.CorrelationId = explicitId ?? (ulong)Interlocked.Increment(ref _lastCorrelationId);
+                if (!_calls.TryAdd(call.CorrelationId, call))
+                {
+                    throw new InvalidOperationException($"Correlation id {call.CorrelationId} is already in use by a call in flight.");
+                }
+            }
+            else
+            {
+                // In FIFO mode the order of this queue is the order on the wire: both happen under the gate.
+                _inOrder.Enqueue(call);
+            }
+
+            if (Volatile.Read(ref _lost) is { } lost)
+            {
+                // Lost while we registered: the loop that fails calls may have missed this one.
+                call.Fail(lost);
+            }
+
+            Encode(messageId, correlated ? call.CorrelationId : null, request);
+        }
+        catch
+        {
+            _calls.TryRemove(call.CorrelationId, out _);
+            _gate.Exit();
+            throw;
+        }
+
+        await FlushAndExitAsync(CancellationToken.None).ConfigureAwait(false);
+
+        TimeSpan timeout = _options.CallTimeout;
+        if (timeout == Timeout.InfiniteTimeSpan && !cancellationToken.CanBeCanceled)
+        {
+            return await call.Task.ConfigureAwait(false);
+        }
+
+        using var deadline = timeout == Timeout.InfiniteTimeSpan ? null : new CancellationTokenSource(timeout, _time);
+        using var linked = deadline is null ? null : CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline.Token);
+        CancellationToken token = linked?.Token ?? cancellationToken;
+        using CancellationTokenRegistration registration = token.Register(() =>
+        {
+            Abandon(call);
+            call.Fail(cancellationToken.IsCancellationRequested
+                ? new OperationCanceledException(cancellationToken)
+                : new TimeoutException($"No response to message {messageId} (correlation id {call.CorrelationId}) within {nameof(WireframeClientOptions)}.{nameof(WireframeClientOptions.CallTimeout)} ({timeout})."));
+        });
+        return await call.Task.ConfigureAwait(false);
+    }
+
+    private void Abandon(PendingCall<TFrame> call)
+    {
+        // FIFO calls keep their place in the queue (their answer still comes, and is discarded then).
+        if (_options.CorrelationMode == CorrelationMode.Correlated)
+        {
+            _calls.TryRemove(new KeyValuePair<ulong, PendingCall<TFrame>>(call.CorrelationId, call));
+        }
+    }
+
+    private void Encode<TMessage>(uint messageId, ulong? correlationId, TMessage message)
+    {
+        TFrame frame;
+        if (message is TFrame asFrame)
+        {
+            frame = asFrame;
+            _codec.Encode(frame, _output);
+            return;
+        }
+
+        IMessageFormatter<TMessage> formatter = Formatter<TMessage>();
+        PooledBufferWriter scratch = PooledBufferWriter.RentScratch();
+        try
+        {
+            formatter.Serialize(message, scratch);
+            frame = _format.CreateFrame(messageId, correlationId, new ReadOnlySequence<byte>(scratch.WrittenMemory));
+            _codec.Encode(frame, _output);
+        }
+        finally
+        {
+            PooledBufferWriter.ReturnScratch(scratch);
+        }
+    }
+
+    /// <summary>Flushes unless another writer waits (the last of a burst flushes for all), then leaves the gate.</summary>
+    private async ValueTask FlushAndExitAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            if (!_gate.HasWaiters)
+            {
+                FlushResult result = await _output.FlushAsync(cancellationToken).ConfigureAwait(false);
+                if (result.IsCompleted)
+                {
+                    Lose(new WireframeConnectionLostException("The server stopped reading."));
+                }
+            }
+        }
+        catch (Exception ex) when (ex is IOException or SocketException or ObjectDisposedException)
+        {
+            Lose(new WireframeConnectionLostException($"Writing to the server failed: {ex.Message}", ex));
+            throw Volatile.Read(ref _lost)!;
+        }
+        finally
+        {
+            _gate.Exit();
+        }
+    }
+
+    private async Task ReceiveAsync()
+    {
+        Exception? failure = null;
+        try
+        {
+            while (true)
+            {
+                ReadResult result = await _input.ReadAsync().ConfigureAwait(false);
+                ReadOnlySequence<byte> buffer = result.Buffer;
+                try
+                {
+                    while (true)
+                    {
+                        SequencePosition start = buffer.Start;
+                        DecodeResult decoded = _codec.TryDecode(ref buffer, out TFrame frame);
+                        if (decoded.Status == DecodeStatus.Frame)
+                        {
+                            Dispatch(frame, result.Buffer.Slice(start, buffer.Start));
+                            continue;
+                        }
+
+                        if (decoded.Status == DecodeStatus.Error)
+                        {
+                            throw new InvalidDataException($"The server sent a frame the client cannot decode: {decoded.Message}");
+                        }
+
+                        break;
+                    }
+                }
+                finally
+                {
+                    _input.AdvanceTo(buffer.Start, buffer.End);
+                }
+
+                if (result.IsCompleted)
+                {
+                    failure = new WireframeConnectionLostException(buffer.IsEmpty
+                        ? "The server closed the connection."
+                        : $"The server closed the connection in the middle of a frame ({buffer.Length} bytes).");
+                    break;
+                }
+            }
+        }
+        catch (Exception ex)
+        {
+            failure = ex is WireframeConnectionLostException ? ex : new WireframeConnectionLostException($"The connection failed: {ex.Message}", ex);
+        }
+        finally
+        {
+            Lose(failure ?? new WireframeConnectionLostException("The connection closed."));
+            await _input.CompleteAsync().ConfigureAwait(false);
+        }
+    }
+
+    private void Dispatch(in TFrame frame, ReadOnlySequence<byte> raw)
+    {
+        if (_options.CorrelationMode == CorrelationMode.Fifo)
+        {
+            if (_inOrder.TryDequeue(out PendingCall<TFrame>? next))
+            {
+                if (next.IsDone)
+                {
+                    Unmatched(frame);
+                    return;
+                }
+
+                next.Complete(frame, raw);
+                return;
+            }
+
+            Push(raw);
+            return;
+        }
+
+        if (_format.GetCorrelationId(frame) is not ulong correlationId)
+        {
+            Push(raw);
+            return;
+        }
+
+        if (_calls.TryRemove(correlationId, out PendingCall<TFrame>? call))
+        {
+            call.Complete(frame, raw);
+            return;
+        }
+
+        Unmatched(frame);
+    }
+
+    private void Unmatched(in TFrame frame)
+    {
+        Interlocked.Increment(ref _unmatched);
+        _onUnmatched?.Invoke(_format.GetCorrelationId(frame), _format.GetMessageId(frame));
+    }
+
+    private void Push(ReadOnlySequence<byte> raw)
+    {
+        var copy = new ReadOnlySequence<byte>(raw.ToArray());
+        _codec.TryDecode(ref copy, out TFrame owned);
+        _pushes.Writer.TryWrite(owned);
+    }
+
+    /// <summary>Marks the connection lost (the first reason wins) and fails every call still waiting.</summary>
+    private void Lose(Exception reason)
+    {
+        Interlocked.CompareExchange(ref _lost, reason, null);
+        Exception lost = Volatile.Read(ref _lost)!;
+        foreach (KeyValuePair<ulong, PendingCall<TFrame>> entry in _calls)
+        {
+            if (_calls.TryRemove(entry))
+            {
+                entry.Value.Fail(lost);
+            }
+        }
+
+        while (_inOrder.TryDequeue(out PendingCall<TFrame>? call))
+        {
+            call.Fail(lost);
+        }
+
+        _pushes.Writer.TryComplete();
+    }
+
+    private void ThrowIfLost()
+    {
+        if (Volatile.Read(ref _lost) is { } lost)
+        {
+            throw new WireframeConnectionLostException(lost.Message, lost);
+        }
+    }
+
+    private IMessageFormatter<T> Formatter<T>() =>
+        (IMessageFormatter<T>)_formatterCache.GetOrAdd(typeof(T), static (_, formatters) => formatters.Get<T>(), _formatters);
+}

@@ -1,0 +1,47 @@
+namespace Wireframe.Client;
+
+/// <summary>Timeouts, limits and socket settings of a <see cref="WireframeClient{TFrame}"/>.</summary>
+public sealed class WireframeClientOptions
+{
+    /// <summary>Gets or sets how long connecting may take. Default 10 seconds.</summary>
+    public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Gets or sets how long a call waits for its response before it fails with <see cref="TimeoutException"/>; <see cref="Timeout.InfiniteTimeSpan"/> for no limit. Default 30 seconds.</summary>
+    public TimeSpan CallTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Gets or sets how responses are matched to calls. Default <see cref="CorrelationMode.Correlated"/>.</summary>
+    public CorrelationMode CorrelationMode { get; set; } = CorrelationMode.Correlated;
+
+    /// <summary>
+    /// Gets or sets how many server pushes wait for the subscriber; when it is full the oldest is
+    /// dropped (counted in <see cref="WireframeClient{TFrame}.DroppedPushes"/>), so a slow subscriber
+    /// never stalls the responses to calls. Default 1,024.
+    /// </summary>
+    public int PushBufferCapacity { get; set; } = 1024;
+
+    /// <summary>Gets or sets whether Nagle's algorithm is off (TCP_NODELAY). Default <see langword="true"/>.</summary>
+    public bool NoDelay { get; set; } = true;
+
+    /// <summary>Gets or sets whether TCP keep-alive probes are on. Default <see langword="false"/>.</summary>
+    public bool KeepAlive { get; set; }
+
+    /// <summary>Throws when an option is out of range, naming it.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">An option is out of range.</exception>
+    public void Validate()
+    {
+        Require(ConnectTimeout > TimeSpan.Zero, nameof(ConnectTimeout), ConnectTimeout);
+        Require(CallTimeout > TimeSpan.Zero || CallTimeout == Timeout.InfiniteTimeSpan, nameof(CallTimeout), CallTimeout);
+        Require(PushBufferCapacity > 0, nameof(PushBufferCapacity), PushBufferCapacity);
+        Require(Enum.IsDefined(CorrelationMode), nameof(CorrelationMode), CorrelationMode);
+    }
+
+    internal WireframeClientOptions Clone() => (WireframeClientOptions)MemberwiseClone();
+
+    private static void Require(bool condition, string name, object value)
+    {
+        if (!condition)
+        {
+            throw new ArgumentOutOfRangeException(name, value, $"{nameof(WireframeClientOptions)}.{name} is out of range.");
+        }
+    }
+}
