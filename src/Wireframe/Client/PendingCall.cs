@@ -11,10 +11,14 @@ internal abstract class PendingCall<TFrame>
     /// <summary>Gets a value indicating whether the call already has its outcome (a late response is then discarded).</summary>
     public abstract bool IsDone { get; }
 
-    /// <summary>Hands over the response while the receive buffer is valid: the call reads what it needs from it now.</summary>
+    /// <summary>Gets a value indicating whether the response is a stream (several frames up to a terminator).</summary>
+    public virtual bool IsStream => false;
+
+    /// <summary>Hands over a response frame while the receive buffer is valid: the call reads what it needs from it now.</summary>
     /// <param name="frame">The response frame.</param>
     /// <param name="raw">The frame's bytes, for a copy that outlives the buffer.</param>
-    public abstract void Complete(in TFrame frame, ReadOnlySequence<byte> raw);
+    /// <returns><see langword="true"/> when the call has all it waits for (a call: its response; a stream: its terminator).</returns>
+    public abstract bool Receive(in TFrame frame, ReadOnlySequence<byte> raw);
 
     /// <summary>Ends the call with an error.</summary>
     public abstract void Fail(Exception exception);

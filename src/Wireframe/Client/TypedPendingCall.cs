@@ -14,25 +14,18 @@ internal sealed class TypedPendingCall<TFrame, TResponse>(IMessageFormatter<TRes
 
     public override bool IsDone => _outcome.Task.IsCompleted;
 
-    public override void Complete(in TFrame frame, ReadOnlySequence<byte> raw)
+    public override bool Receive(in TFrame frame, ReadOnlySequence<byte> raw)
     {
         try
         {
-            if (formatter is null)
-            {
-                // The caller gets the frame: decode it again from a private copy so it outlives the buffer.
-                var copy = new ReadOnlySequence<byte>(raw.ToArray());
-                codec.TryDecode(ref copy, out TFrame owned);
-                _outcome.TrySetResult((TResponse)(object)owned!);
-                return;
-            }
-
-            _outcome.TrySetResult(formatter.Deserialize(format.GetPayload(frame)));
+            _outcome.TrySetResult(ClientFrames.Read(frame, raw, formatter, codec, format));
         }
         catch (Exception ex)
         {
             _outcome.TrySetException(ex);
         }
+
+        return true;
     }
 
     public override void Fail(Exception exception) => _outcome.TrySetException(exception);

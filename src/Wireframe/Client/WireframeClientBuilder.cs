@@ -39,6 +39,35 @@ public sealed class WireframeClientBuilder<TFrame>
 
     internal Action<ulong?, uint>? UnmatchedResponseHandler { get; private set; }
 
+    internal Func<TFrame, bool>? StreamTerminator { get; private set; }
+
+    internal Func<TFrame, Exception?>? ErrorFrameReader { get; private set; }
+
+    /// <summary>
+    /// Tells the client how the protocol ends a streamed response (the frame the server's
+    /// <c>TryCreateStreamTerminator</c> hook sends); needed for <see cref="WireframeClient{TFrame}.StreamAsync{TRequest, TItem}"/>.
+    /// </summary>
+    /// <param name="isTerminator">Whether a frame (carrying the stream's correlation id) is its terminator.</param>
+    /// <returns>This builder.</returns>
+    public WireframeClientBuilder<TFrame> UseStreamTerminator(Func<TFrame, bool> isTerminator)
+    {
+        StreamTerminator = isTerminator ?? throw new ArgumentNullException(nameof(isTerminator));
+        return this;
+    }
+
+    /// <summary>
+    /// Tells the client which frames are the protocol's error frames (the server's
+    /// <c>TryCreateErrorFrame</c> hook): a call or stream answered by one fails with the exception
+    /// returned here instead of reading it as a response.
+    /// </summary>
+    /// <param name="readError">Returns the exception an error frame stands for, or <see langword="null"/> for any other frame. Runs on the receive loop with the frame's memory valid only during the call.</param>
+    /// <returns>This builder.</returns>
+    public WireframeClientBuilder<TFrame> UseErrorFrames(Func<TFrame, Exception?> readError)
+    {
+        ErrorFrameReader = readError ?? throw new ArgumentNullException(nameof(readError));
+        return this;
+    }
+
     /// <summary>Changes the options.</summary>
     /// <param name="configure">Receives the options.</param>
     /// <returns>This builder.</returns>

@@ -35,6 +35,8 @@ public sealed class WireframeClient<TFrame> : IAsyncDisposable
     private readonly WireframeClientOptions _options;
     private readonly TimeProvider _time;
     private readonly Action<ulong?, uint>? _onUnmatched;
+    private readonly Func<TFrame, bool>? _isTerminator;
+    private readonly Func<TFrame, Exception?>? _readError;
     private readonly ConcurrentDictionary<ulong, PendingCall<TFrame>> _calls = new();
     private readonly ConcurrentQueue<PendingCall<TFrame>> _inOrder = new();
     private readonly Channel<TFrame> _pushes;
@@ -56,6 +58,8 @@ public sealed class WireframeClient<TFrame> : IAsyncDisposable
         _options = options;
         _time = builder.TimeProvider;
         _onUnmatched = builder.UnmatchedResponseHandler;
+        _isTerminator = builder.StreamTerminator;
+        _readError = builder.ErrorFrameReader;
         _pushes = Channel.CreateBounded<TFrame>(
             new BoundedChannelOptions(options.PushBufferCapacity) { FullMode = BoundedChannelFullMode.DropOldest, SingleWriter = true },
             _ => Interlocked.Increment(ref _droppedPushes));
@@ -169,10 +173,57 @@ public sealed class WireframeClient<TFrame> : IAsyncDisposable
         await _stream.DisposeAsync().ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// Sends a request whose response is a stream, and yields its items as they arrive, until the
+    /// protocol's terminator (<see cref="WireframeClientBuilder{TFrame}.UseStreamTerminator"/>). Other
+    /// calls go on meanwhile; items wait in an unbounded buffer, so the receive loop never waits for
+    /// a slow consumer. A consumer that stops early ends the stream (later items are discarded).
+    /// </summary>
+    /// <typeparam name="TRequest">The request type.</typeparam>
+    /// <typeparam name="TItem">The type of each item: the frame type itself, or a type a serializer reads.</typeparam>
+    /// <param name="messageId">The request's message id.</param>
+    /// <param name="request">The request.</param>
+    /// <param name="cancellationToken">Ends the stream early.</param>
+    /// <returns>The items.</returns>
+    /// <exception cref="WireframeConnectionLostException">The connection ended before the terminator.</exception>
+    public async IAsyncEnumerable<TItem> StreamAsync<TRequest, TItem>(uint messageId, TRequest request, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        Func<TFrame, bool> isTerminator = _isTerminator
+            ?? throw new InvalidOperationException("The client does not know how the protocol ends a stream: call UseStreamTerminator on its builder.");
+        var stream = new PendingStream<TFrame, TItem>(typeof(TItem) == typeof(TFrame) ? null : Formatter<TItem>(), _codec, _format, isTerminator);
+        await RegisterAndSendAsync(stream, messageId, request, null, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            while (await stream.Items.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                while (stream.Items.TryRead(out TItem? item))
+                {
+                    yield return item;
+                }
+            }
+        }
+        finally
+        {
+            if (!stream.IsDone)
+            {
+                // Stopped early: what still comes for this stream is discarded.
+                Abandon(stream);
+                stream.Fail(new OperationCanceledException("The stream's consumer stopped."));
+            }
+        }
+    }
+
     private async Task<TResponse> CallCoreAsync<TRequest, TResponse>(uint messageId, TRequest request, ulong? explicitId, CancellationToken cancellationToken)
     {
-        cancellationToken.ThrowIfCancellationRequested();
         var call = new TypedPendingCall<TFrame, TResponse>(typeof(TResponse) == typeof(TFrame) ? null : Formatter<TResponse>(), _codec, _format);
+        await RegisterAndSendAsync(call, messageId, request, explicitId, cancellationToken).ConfigureAwait(false);
+        return await AwaitResponseAsync(call, messageId, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Registers a call or stream and writes its request, under the gate so FIFO order is wire order.</summary>
+    private async ValueTask RegisterAndSendAsync<TRequest>(PendingCall<TFrame> call, uint messageId, TRequest request, ulong? explicitId, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
         bool correlated = _options.CorrelationMode == CorrelationMode.Correlated;
         await _gate.EnterAsync().ConfigureAwait(false);
         try
@@ -208,7 +259,10 @@ public sealed class WireframeClient<TFrame> : IAsyncDisposable
         }
 
         await FlushAndExitAsync(CancellationToken.None).ConfigureAwait(false);
+    }
 
+    private async Task<TResponse> AwaitResponseAsync<TResponse>(TypedPendingCall<TFrame, TResponse> call, uint messageId, CancellationToken cancellationToken)
+    {
         TimeSpan timeout = _options.CallTimeout;
         if (timeout == Timeout.InfiniteTimeSpan && !cancellationToken.CanBeCanceled)
         {
@@ -344,15 +398,25 @@ public sealed class WireframeClient<TFrame> : IAsyncDisposable
     {
         if (_options.CorrelationMode == CorrelationMode.Fifo)
         {
-            if (_inOrder.TryDequeue(out PendingCall<TFrame>? next))
+            if (_inOrder.TryPeek(out PendingCall<TFrame>? next))
             {
                 if (next.IsDone)
                 {
+                    // An abandoned stream keeps its place until its terminator: the frames up to it are its own.
+                    if (!next.IsStream || _isTerminator!(frame) || _readError?.Invoke(frame) is not null)
+                    {
+                        _inOrder.TryDequeue(out _);
+                    }
+
                     Unmatched(frame);
                     return;
                 }
 
-                next.Complete(frame, raw);
+                if (Deliver(next, frame, raw))
+                {
+                    _inOrder.TryDequeue(out _);
+                }
+
                 return;
             }
 
@@ -366,13 +430,30 @@ public sealed class WireframeClient<TFrame> : IAsyncDisposable
             return;
         }
 
-        if (_calls.TryRemove(correlationId, out PendingCall<TFrame>? call))
+        if (_calls.TryGetValue(correlationId, out PendingCall<TFrame>? call))
         {
-            call.Complete(frame, raw);
+            if (Deliver(call, frame, raw))
+            {
+                _calls.TryRemove(new KeyValuePair<ulong, PendingCall<TFrame>>(correlationId, call));
+            }
+
             return;
         }
 
         Unmatched(frame);
+    }
+
+    /// <summary>Gives a frame to its call or stream: an error frame fails it, anything else is its response or next item.</summary>
+    /// <returns>Whether the call or stream is over.</returns>
+    private bool Deliver(PendingCall<TFrame> call, in TFrame frame, ReadOnlySequence<byte> raw)
+    {
+        if (_readError is not null && _readError(frame) is { } error)
+        {
+            call.Fail(error);
+            return true;
+        }
+
+        return call.Receive(frame, raw);
     }
 
     private void Unmatched(in TFrame frame)
