@@ -1,4 +1,6 @@
+using System.IO.Pipelines;
 using System.Net;
+using System.Net.Security;
 using System.Net.Sockets;
 using System.Text.Json;
 using System.Text.Json.Serialization;
@@ -40,6 +42,82 @@ public sealed class WireframeClientBuilder<TFrame>
     internal Action<ulong?, uint>? UnmatchedResponseHandler { get; private set; }
 
     internal Func<TFrame, bool>? StreamTerminator { get; private set; }
+
+    internal List<FrameHook<TFrame>> BeforeSendHooks { get; } = [];
+
+    internal List<FrameHook<TFrame>> AfterReceiveHooks { get; } = [];
+
+    internal Action<Exception>? DisconnectedHook { get; private set; }
+
+    private Func<WireframeClient<TFrame>, CancellationToken, ValueTask>? ConnectedHook { get; set; }
+
+    private ReadOnlyMemory<byte>? Preamble { get; set; }
+
+    private Func<PipeReader, CancellationToken, ValueTask>? PreambleReply { get; set; }
+
+    private SslClientAuthenticationOptions? Tls { get; set; }
+
+    /// <summary>Adds a hook every outbound frame passes through before it is encoded (hooks run in the order added).</summary>
+    /// <param name="hook">The hook; it may replace the frame.</param>
+    /// <returns>This builder.</returns>
+    public WireframeClientBuilder<TFrame> BeforeSend(FrameHook<TFrame> hook)
+    {
+        BeforeSendHooks.Add(hook ?? throw new ArgumentNullException(nameof(hook)));
+        return this;
+    }
+
+    /// <summary>Adds a hook every inbound frame passes through before it is matched to a call or delivered as a push (in the order added).</summary>
+    /// <param name="hook">The hook; it may replace the frame, whose memory is valid only during the call.</param>
+    /// <returns>This builder.</returns>
+    public WireframeClientBuilder<TFrame> AfterReceive(FrameHook<TFrame> hook)
+    {
+        AfterReceiveHooks.Add(hook ?? throw new ArgumentNullException(nameof(hook)));
+        return this;
+    }
+
+    /// <summary>
+    /// Writes a preamble right after connecting (and after the TLS handshake), before any frame,
+    /// and optionally reads the server's reply to it, all within
+    /// <see cref="WireframeClientOptions.PreambleTimeout"/>. Connecting fails if the reply reader throws.
+    /// </summary>
+    /// <param name="preamble">The bytes.</param>
+    /// <param name="readReply">Reads (and consumes) the server's reply, throwing when it is not the expected one; <see langword="null"/> when the server does not reply.</param>
+    /// <returns>This builder.</returns>
+    public WireframeClientBuilder<TFrame> UsePreamble(ReadOnlyMemory<byte> preamble, Func<PipeReader, CancellationToken, ValueTask>? readReply = null)
+    {
+        Preamble = preamble;
+        PreambleReply = readReply;
+        return this;
+    }
+
+    /// <summary>Speaks TLS (through <see cref="SslStream"/>) once connected.</summary>
+    /// <param name="targetHost">The server name the certificate must carry (and the SNI sent).</param>
+    /// <param name="validateCertificate">Decides whether the server's certificate is acceptable; <see langword="null"/> for the system's validation.</param>
+    /// <returns>This builder.</returns>
+    public WireframeClientBuilder<TFrame> UseTls(string targetHost, RemoteCertificateValidationCallback? validateCertificate = null)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(targetHost);
+        Tls = new SslClientAuthenticationOptions { TargetHost = targetHost, RemoteCertificateValidationCallback = validateCertificate };
+        return this;
+    }
+
+    /// <summary>Runs once per connection after the preamble, before <c>ConnectAsync</c> returns (a login, a subscription); connecting fails if it throws.</summary>
+    /// <param name="hook">The hook, with the connected client.</param>
+    /// <returns>This builder.</returns>
+    public WireframeClientBuilder<TFrame> OnConnected(Func<WireframeClient<TFrame>, CancellationToken, ValueTask> hook)
+    {
+        ConnectedHook = hook ?? throw new ArgumentNullException(nameof(hook));
+        return this;
+    }
+
+    /// <summary>Runs once when the connection ends, however it ends, with the reason calls in flight failed with.</summary>
+    /// <param name="hook">The hook; it runs on the thread that noticed the end and must not block.</param>
+    /// <returns>This builder.</returns>
+    public WireframeClientBuilder<TFrame> OnDisconnected(Action<Exception> hook)
+    {
+        DisconnectedHook = hook ?? throw new ArgumentNullException(nameof(hook));
+        return this;
+    }
 
     internal Func<TFrame, Exception?>? ErrorFrameReader { get; private set; }
 
@@ -154,23 +232,64 @@ public sealed class WireframeClientBuilder<TFrame>
                 socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.KeepAlive, options.KeepAlive);
             }
 
-            using var deadline = new CancellationTokenSource(options.ConnectTimeout, TimeProvider);
-            using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline.Token);
-            try
+            await WithinAsync(options.ConnectTimeout, nameof(WireframeClientOptions.ConnectTimeout), $"Connecting to {endPoint}", token => socket.ConnectAsync(endPoint, token).AsTask(), cancellationToken).ConfigureAwait(false);
+
+            Stream stream = new NetworkStream(socket, ownsSocket: false);
+            if (Tls is { } tls)
             {
-                await socket.ConnectAsync(endPoint, linked.Token).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException) when (deadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
-            {
-                throw new TimeoutException($"Connecting to {endPoint} took longer than {nameof(WireframeClientOptions)}.{nameof(WireframeClientOptions.ConnectTimeout)} ({options.ConnectTimeout}).");
+                var ssl = new SslStream(stream, leaveInnerStreamOpen: false);
+                stream = ssl;
+                await WithinAsync(options.ConnectTimeout, nameof(WireframeClientOptions.ConnectTimeout), "The TLS handshake", token => ssl.AuthenticateAsClientAsync(tls, token), cancellationToken).ConfigureAwait(false);
             }
 
-            return new WireframeClient<TFrame>(socket, new NetworkStream(socket, ownsSocket: false), this, options);
+            var input = PipeReader.Create(stream);
+            var output = PipeWriter.Create(stream);
+            if (Preamble is { } preamble)
+            {
+                await WithinAsync(options.PreambleTimeout, nameof(WireframeClientOptions.PreambleTimeout), "The preamble", async token =>
+                {
+                    await output.WriteAsync(preamble, token).ConfigureAwait(false);
+                    if (PreambleReply is { } readReply)
+                    {
+                        await readReply(input, token).ConfigureAwait(false);
+                    }
+                }, cancellationToken).ConfigureAwait(false);
+            }
+
+            var client = new WireframeClient<TFrame>(socket, stream, input, output, this, options);
+            if (ConnectedHook is { } connected)
+            {
+                try
+                {
+                    await connected(client, cancellationToken).ConfigureAwait(false);
+                }
+                catch
+                {
+                    await client.DisposeAsync().ConfigureAwait(false);
+                    throw;
+                }
+            }
+
+            return client;
         }
         catch
         {
             socket.Dispose();
             throw;
+        }
+    }
+
+    private async ValueTask WithinAsync(TimeSpan limit, string option, string what, Func<CancellationToken, Task> work, CancellationToken cancellationToken)
+    {
+        using var deadline = new CancellationTokenSource(limit, TimeProvider);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline.Token);
+        try
+        {
+            await work(linked.Token).WaitAsync(linked.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (deadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            throw new TimeoutException($"{what} took longer than {nameof(WireframeClientOptions)}.{option} ({limit}).");
         }
     }
 }

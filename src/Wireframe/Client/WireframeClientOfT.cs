@@ -37,6 +37,9 @@ public sealed class WireframeClient<TFrame> : IAsyncDisposable
     private readonly Action<ulong?, uint>? _onUnmatched;
     private readonly Func<TFrame, bool>? _isTerminator;
     private readonly Func<TFrame, Exception?>? _readError;
+    private readonly FrameHook<TFrame>[] _beforeSend;
+    private readonly FrameHook<TFrame>[] _afterReceive;
+    private readonly Action<Exception>? _onDisconnected;
     private readonly ConcurrentDictionary<ulong, PendingCall<TFrame>> _calls = new();
     private readonly ConcurrentQueue<PendingCall<TFrame>> _inOrder = new();
     private readonly Channel<TFrame> _pushes;
@@ -46,12 +49,15 @@ public sealed class WireframeClient<TFrame> : IAsyncDisposable
     private long _droppedPushes;
     private Exception? _lost;
 
-    internal WireframeClient(Socket socket, Stream stream, WireframeClientBuilder<TFrame> builder, WireframeClientOptions options)
+    internal WireframeClient(Socket socket, Stream stream, PipeReader input, PipeWriter output, WireframeClientBuilder<TFrame> builder, WireframeClientOptions options)
     {
         _socket = socket;
         _stream = stream;
-        _input = PipeReader.Create(stream);
-        _output = PipeWriter.Create(stream);
+        _input = input;
+        _output = output;
+        _beforeSend = [.. builder.BeforeSendHooks];
+        _afterReceive = [.. builder.AfterReceiveHooks];
+        _onDisconnected = builder.DisconnectedHook;
         _codec = builder.Codec;
         _format = builder.Format;
         _formatters = new MessageFormatters(builder.Serializers);
@@ -293,11 +299,9 @@ public sealed class WireframeClient<TFrame> : IAsyncDisposable
 
     private void Encode<TMessage>(uint messageId, ulong? correlationId, TMessage message)
     {
-        TFrame frame;
         if (message is TFrame asFrame)
         {
-            frame = asFrame;
-            _codec.Encode(frame, _output);
+            EncodeFrame(asFrame);
             return;
         }
 
@@ -306,13 +310,22 @@ public sealed class WireframeClient<TFrame> : IAsyncDisposable
         try
         {
             formatter.Serialize(message, scratch);
-            frame = _format.CreateFrame(messageId, correlationId, new ReadOnlySequence<byte>(scratch.WrittenMemory));
-            _codec.Encode(frame, _output);
+            EncodeFrame(_format.CreateFrame(messageId, correlationId, new ReadOnlySequence<byte>(scratch.WrittenMemory)));
         }
         finally
         {
             PooledBufferWriter.ReturnScratch(scratch);
         }
+    }
+
+    private void EncodeFrame(TFrame frame)
+    {
+        foreach (FrameHook<TFrame> hook in _beforeSend)
+        {
+            hook(ref frame);
+        }
+
+        _codec.Encode(frame, _output);
     }
 
     /// <summary>Flushes unless another writer waits (the last of a burst flushes for all), then leaves the gate.</summary>
@@ -394,8 +407,13 @@ public sealed class WireframeClient<TFrame> : IAsyncDisposable
         }
     }
 
-    private void Dispatch(in TFrame frame, ReadOnlySequence<byte> raw)
+    private void Dispatch(TFrame frame, ReadOnlySequence<byte> raw)
     {
+        foreach (FrameHook<TFrame> hook in _afterReceive)
+        {
+            hook(ref frame);
+        }
+
         if (_options.CorrelationMode == CorrelationMode.Fifo)
         {
             if (_inOrder.TryPeek(out PendingCall<TFrame>? next))
@@ -472,7 +490,7 @@ public sealed class WireframeClient<TFrame> : IAsyncDisposable
     /// <summary>Marks the connection lost (the first reason wins) and fails every call still waiting.</summary>
     private void Lose(Exception reason)
     {
-        Interlocked.CompareExchange(ref _lost, reason, null);
+        bool first = Interlocked.CompareExchange(ref _lost, reason, null) is null;
         Exception lost = Volatile.Read(ref _lost)!;
         foreach (KeyValuePair<ulong, PendingCall<TFrame>> entry in _calls)
         {
@@ -488,6 +506,17 @@ public sealed class WireframeClient<TFrame> : IAsyncDisposable
         }
 
         _pushes.Writer.TryComplete();
+        if (first && _onDisconnected is { } disconnected)
+        {
+            try
+            {
+                disconnected(lost);
+            }
+            catch (Exception)
+            {
+                // The application's teardown hook must not take the client's own teardown down with it.
+            }
+        }
     }
 
     private void ThrowIfLost()

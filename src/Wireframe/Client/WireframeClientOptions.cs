@@ -6,6 +6,9 @@ public sealed class WireframeClientOptions
     /// <summary>Gets or sets how long connecting may take. Default 10 seconds.</summary>
     public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>Gets or sets how long writing the preamble and reading the server's reply may take. Default 10 seconds.</summary>
+    public TimeSpan PreambleTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
     /// <summary>Gets or sets how long a call waits for its response before it fails with <see cref="TimeoutException"/>; <see cref="Timeout.InfiniteTimeSpan"/> for no limit. Default 30 seconds.</summary>
     public TimeSpan CallTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
@@ -30,6 +33,7 @@ public sealed class WireframeClientOptions
     public void Validate()
     {
         Require(ConnectTimeout > TimeSpan.Zero, nameof(ConnectTimeout), ConnectTimeout);
+        Require(PreambleTimeout > TimeSpan.Zero, nameof(PreambleTimeout), PreambleTimeout);
         Require(CallTimeout > TimeSpan.Zero || CallTimeout == Timeout.InfiniteTimeSpan, nameof(CallTimeout), CallTimeout);
         Require(PushBufferCapacity > 0, nameof(PushBufferCapacity), PushBufferCapacity);
         Require(Enum.IsDefined(CorrelationMode), nameof(CorrelationMode), CorrelationMode);
