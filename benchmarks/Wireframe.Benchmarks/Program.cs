@@ -3,6 +3,7 @@
 //   dotnet run -c Release --project benchmarks/Wireframe.Benchmarks -- --alloc-probe [--trace]
 //   dotnet run -c Release --project benchmarks/Wireframe.Benchmarks -- --compare [--thread-pool]
 //   dotnet run -c Release --project benchmarks/Wireframe.Benchmarks -- --pushes [ROUNDS]
+//   dotnet run -c Release --project benchmarks/Wireframe.Benchmarks -- --client-calls --port P [--callers 64 --size 128 --warmup 4 --duration 8]
 // The allocation probe exits non-zero when any dispatch scenario allocates in steady state.
 using BenchmarkDotNet.Running;
 using Wireframe.Benchmarks;
@@ -15,6 +16,11 @@ if (args.Length > 0 && args[0] == "--alloc-probe")
 if (args.Length > 0 && args[0] == "--pushes")
 {
     return await PushBenchmarks.RunAsync(args[1..]);
+}
+
+if (args.Length > 0 && args[0] == "--client-calls")
+{
+    return await ClientCallBenchmark.RunAsync(args[1..]);
 }
 
 if (args.Length > 0 && args[0] == "--compare")

@@ -8,6 +8,12 @@ internal abstract class PendingCall<TFrame>
     /// <summary>Gets or sets the correlation id the call was sent with (0 in FIFO mode).</summary>
     public ulong CorrelationId { get; set; }
 
+    /// <summary>Gets or sets the request's message id, for error messages.</summary>
+    public uint MessageId { get; set; }
+
+    /// <summary>Gets or sets when the call times out, as a timestamp of the client's clock; 0 for never.</summary>
+    public long Deadline { get; set; }
+
     /// <summary>Gets a value indicating whether the call already has its outcome (a late response is then discarded).</summary>
     public abstract bool IsDone { get; }
 

@@ -44,7 +44,10 @@ public sealed class WireframeClient<TFrame> : IAsyncDisposable
     private readonly ConcurrentQueue<PendingCall<TFrame>> _inOrder = new();
     private readonly Channel<TFrame> _pushes;
     private readonly Task _receiving;
+    private readonly ITimer? _timeoutTicker;
+    private readonly long _callTimeoutTicks;
     private long _lastCorrelationId;
+    private int _flushScheduled;
     private long _unmatched;
     private long _droppedPushes;
     private Exception? _lost;
@@ -69,6 +72,15 @@ public sealed class WireframeClient<TFrame> : IAsyncDisposable
         _pushes = Channel.CreateBounded<TFrame>(
             new BoundedChannelOptions(options.PushBufferCapacity) { FullMode = BoundedChannelFullMode.DropOldest, SingleWriter = true },
             _ => Interlocked.Increment(ref _droppedPushes));
+        if (options.CallTimeout != Timeout.InfiniteTimeSpan)
+        {
+            // One ticker per client checks every deadline, instead of a timer per call; a call times
+            // out between CallTimeout and CallTimeout + one tick (an eighth of it, 10 ms to 1 s).
+            _callTimeoutTicks = (long)(options.CallTimeout.TotalSeconds * _time.TimestampFrequency);
+            TimeSpan tick = TimeSpan.FromTicks(Math.Clamp(options.CallTimeout.Ticks / 8, TimeSpan.TicksPerMillisecond * 10, TimeSpan.TicksPerSecond));
+            _timeoutTicker = _time.CreateTimer(static state => ((WireframeClient<TFrame>)state!).ExpireCalls(), this, tick, tick);
+        }
+
         _receiving = Task.Run(ReceiveAsync);
     }
 
@@ -93,7 +105,7 @@ public sealed class WireframeClient<TFrame> : IAsyncDisposable
     /// <param name="message">The message.</param>
     /// <param name="correlationId">A correlation id to carry, if any.</param>
     /// <param name="cancellationToken">Cancels waiting to write.</param>
-    /// <returns>A task that completes when the message is written.</returns>
+    /// <returns>A task that completes when the message is in the connection's buffer (a flush is queued for it).</returns>
     public async ValueTask SendAsync<TMessage>(uint messageId, TMessage message, ulong? correlationId = null, CancellationToken cancellationToken = default)
     {
         cancellationToken.ThrowIfCancellationRequested();
@@ -223,7 +235,7 @@ public sealed class WireframeClient<TFrame> : IAsyncDisposable
     {
         var call = new TypedPendingCall<TFrame, TResponse>(typeof(TResponse) == typeof(TFrame) ? null : Formatter<TResponse>(), _codec, _format);
         await RegisterAndSendAsync(call, messageId, request, explicitId, cancellationToken).ConfigureAwait(false);
-        return await AwaitResponseAsync(call, messageId, cancellationToken).ConfigureAwait(false);
+        return await AwaitResponseAsync(call, this, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Registers a call or stream and writes its request, under the gate so FIFO order is wire order.</summary>
@@ -235,6 +247,12 @@ public sealed class WireframeClient<TFrame> : IAsyncDisposable
         try
         {
             ThrowIfLost();
+            call.MessageId = messageId;
+            if (_timeoutTicker is not null && !call.IsStream)
+            {
+                call.Deadline = _time.GetTimestamp() + _callTimeoutTicks;
+            }
+
             if (correlated)
             {
                 call.CorrelationId = explicitId ?? (ulong)Interlocked.Increment(ref _lastCorrelationId);
@@ -267,26 +285,45 @@ public sealed class WireframeClient<TFrame> : IAsyncDisposable
         await FlushAndExitAsync(CancellationToken.None).ConfigureAwait(false);
     }
 
-    private async Task<TResponse> AwaitResponseAsync<TResponse>(TypedPendingCall<TFrame, TResponse> call, uint messageId, CancellationToken cancellationToken)
+    private static async Task<TResponse> AwaitResponseAsync<TResponse>(TypedPendingCall<TFrame, TResponse> call, WireframeClient<TFrame> client, CancellationToken cancellationToken)
     {
-        TimeSpan timeout = _options.CallTimeout;
-        if (timeout == Timeout.InfiniteTimeSpan && !cancellationToken.CanBeCanceled)
+        if (!cancellationToken.CanBeCanceled)
         {
             return await call.Task.ConfigureAwait(false);
         }
 
-        using var deadline = timeout == Timeout.InfiniteTimeSpan ? null : new CancellationTokenSource(timeout, _time);
-        using var linked = deadline is null ? null : CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline.Token);
-        CancellationToken token = linked?.Token ?? cancellationToken;
-        using CancellationTokenRegistration registration = token.Register(() =>
+        using CancellationTokenRegistration registration = cancellationToken.Register(() =>
         {
-            Abandon(call);
-            call.Fail(cancellationToken.IsCancellationRequested
-                ? new OperationCanceledException(cancellationToken)
-                : new TimeoutException($"No response to message {messageId} (correlation id {call.CorrelationId}) within {nameof(WireframeClientOptions)}.{nameof(WireframeClientOptions.CallTimeout)} ({timeout})."));
+            client.Abandon(call);
+            call.Fail(new OperationCanceledException(cancellationToken));
         });
         return await call.Task.ConfigureAwait(false);
     }
+
+    /// <summary>Fails every call whose deadline has passed (the ticker, on the client's clock).</summary>
+    private void ExpireCalls()
+    {
+        long now = _time.GetTimestamp();
+        foreach (KeyValuePair<ulong, PendingCall<TFrame>> entry in _calls)
+        {
+            if (entry.Value.Deadline != 0 && now >= entry.Value.Deadline && _calls.TryRemove(entry))
+            {
+                entry.Value.Fail(TimedOut(entry.Value));
+            }
+        }
+
+        foreach (PendingCall<TFrame> call in _inOrder)
+        {
+            // A FIFO call keeps its place; its late answer is discarded when it comes.
+            if (call.Deadline != 0 && now >= call.Deadline && !call.IsDone)
+            {
+                call.Fail(TimedOut(call));
+            }
+        }
+    }
+
+    private TimeoutException TimedOut(PendingCall<TFrame> call) =>
+        new($"No response to message {call.MessageId} (correlation id {call.CorrelationId}) within {nameof(WireframeClientOptions)}.{nameof(WireframeClientOptions.CallTimeout)} ({_options.CallTimeout}).");
 
     private void Abandon(PendingCall<TFrame> call)
     {
@@ -328,28 +365,73 @@ public sealed class WireframeClient<TFrame> : IAsyncDisposable
         _codec.Encode(frame, _output);
     }
 
-    /// <summary>Flushes unless another writer waits (the last of a burst flushes for all), then leaves the gate.</summary>
+    /// <summary>
+    /// Leaves the gate and makes sure what was written gets flushed: one flush, queued once, carries
+    /// every request written before it runs, so a burst of calls from many tasks costs one write to
+    /// the socket. A writer that finds more than <see cref="MaxUnflushedBytes"/> waiting flushes
+    /// itself first, which is the backpressure a slow server puts on callers.
+    /// </summary>
     private async ValueTask FlushAndExitAsync(CancellationToken cancellationToken)
     {
         try
         {
-            if (!_gate.HasWaiters)
+            if (_output.CanGetUnflushedBytes && _output.UnflushedBytes >= MaxUnflushedBytes)
             {
-                FlushResult result = await _output.FlushAsync(cancellationToken).ConfigureAwait(false);
-                if (result.IsCompleted)
-                {
-                    Lose(new WireframeConnectionLostException("The server stopped reading."));
-                }
+                await FlushHeldAsync(cancellationToken).ConfigureAwait(false);
+                return;
             }
-        }
-        catch (Exception ex) when (ex is IOException or SocketException or ObjectDisposedException)
-        {
-            Lose(new WireframeConnectionLostException($"Writing to the server failed: {ex.Message}", ex));
-            throw Volatile.Read(ref _lost)!;
         }
         finally
         {
             _gate.Exit();
+        }
+
+        if (Interlocked.CompareExchange(ref _flushScheduled, 1, 0) == 0)
+        {
+            ThreadPool.UnsafeQueueUserWorkItem(static client => _ = client.FlushScheduledAsync(), this, preferLocal: false);
+        }
+    }
+
+    private const int MaxUnflushedBytes = 64 * 1024;
+
+    private async Task FlushScheduledAsync()
+    {
+        await _gate.EnterAsync().ConfigureAwait(false);
+        try
+        {
+            // From here on, a new write schedules a new flush.
+            Volatile.Write(ref _flushScheduled, 0);
+            await FlushHeldAsync(CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (WireframeConnectionLostException)
+        {
+            // Every caller has been told.
+        }
+        finally
+        {
+            _gate.Exit();
+        }
+    }
+
+    private async ValueTask FlushHeldAsync(CancellationToken cancellationToken)
+    {
+        if (Volatile.Read(ref _lost) is not null)
+        {
+            return;
+        }
+
+        try
+        {
+            FlushResult result = await _output.FlushAsync(cancellationToken).ConfigureAwait(false);
+            if (result.IsCompleted)
+            {
+                Lose(new WireframeConnectionLostException("The server stopped reading."));
+            }
+        }
+        catch (Exception ex) when (ex is IOException or SocketException or ObjectDisposedException or InvalidOperationException)
+        {
+            Lose(new WireframeConnectionLostException($"Writing to the server failed: {ex.Message}", ex));
+            throw Volatile.Read(ref _lost)!;
         }
     }
 
@@ -506,6 +588,11 @@ public sealed class WireframeClient<TFrame> : IAsyncDisposable
         }
 
         _pushes.Writer.TryComplete();
+        if (first)
+        {
+            _timeoutTicker?.Dispose();
+        }
+
         if (first && _onDisconnected is { } disconnected)
         {
             try

@@ -1,0 +1,63 @@
+using System.Diagnostics;
+using System.Globalization;
+using Wireframe.Client;
+using Wireframe.Messages;
+
+namespace Wireframe.Benchmarks;
+
+/// <summary>
+/// Multiplexed calls through <see cref="WireframeClient{TFrame}"/>: N callers (tasks) each call in a
+/// loop on ONE connection to a routed echo server, for a warm-up then a measured period. Prints
+/// "round trips/s : N" in the load generator's format, so <c>benchmarks/run-client.sh</c> can
+/// compare it with the raw load generator (1 connection × N in flight) against the same server.
+/// </summary>
+internal static class ClientCallBenchmark
+{
+    public static async Task<int> RunAsync(string[] args)
+    {
+        int port = Option(args, "--port", 7878);
+        int callers = Option(args, "--callers", 64);
+        int size = Option(args, "--size", 128);
+        var warmup = TimeSpan.FromSeconds(Option(args, "--warmup", 4));
+        var duration = TimeSpan.FromSeconds(Option(args, "--duration", 8));
+        byte[] payload = Frames.Payload(size);
+
+        await using WireframeClient<Envelope> client = await WireframeClient.CreateBuilder().ConnectAsync("127.0.0.1", port);
+        long calls = 0;
+        bool measuring = false;
+        using var stop = new CancellationTokenSource();
+        Task[] workers = Enumerable.Range(0, callers).Select(_ => Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                byte[] echoed = await client.CallAsync<byte[], byte[]>(1, payload).ConfigureAwait(false);
+                if (echoed.Length != payload.Length)
+                {
+                    throw new InvalidOperationException($"The echo answered {echoed.Length} bytes instead of {payload.Length}.");
+                }
+
+                if (Volatile.Read(ref measuring))
+                {
+                    Interlocked.Increment(ref calls);
+                }
+            }
+        })).ToArray();
+
+        await Task.Delay(warmup);
+        Volatile.Write(ref measuring, true);
+        long start = Stopwatch.GetTimestamp();
+        await Task.Delay(duration);
+        long measured = Interlocked.Read(ref calls);
+        TimeSpan elapsed = Stopwatch.GetElapsedTime(start);
+        await stop.CancelAsync();
+        await Task.WhenAll(workers);
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"round trips/s : {measured / elapsed.TotalSeconds:N0}"));
+        return 0;
+    }
+
+    private static int Option(string[] args, string name, int fallback)
+    {
+        int index = Array.IndexOf(args, name);
+        return index >= 0 && index + 1 < args.Length ? int.Parse(args[index + 1], CultureInfo.InvariantCulture) : fallback;
+    }
+}

@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# The client's multiplexed calls against the raw load generator, on the same server, in the same run.
+#
+# One routed Echo server runs pinned to core 0. Each round runs, one after the other, on core 1:
+# Wireframe.LoadGen with 1 connection x CALLERS frames in flight (the raw ceiling of one
+# connection), then the Benchmarks project's --client-calls with CALLERS tasks calling through ONE
+# WireframeClient connection. The ratio client / load generator is printed per round, and the median.
+#
+# Usage: benchmarks/run-e2e.sh build && dotnet build -c Release benchmarks/Wireframe.Benchmarks
+#        ROUNDS=5 benchmarks/run-client.sh
+# Environment: ROUNDS=5 CALLERS=64 SIZE=128 WARMUP=4 DURATION=8 SERVER_CPU=0 CLIENT_CPU=1
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+ROUNDS="${ROUNDS:-5}" CALLERS="${CALLERS:-64}" SIZE="${SIZE:-128}" WARMUP="${WARMUP:-4}" DURATION="${DURATION:-8}"
+SERVER_CPU="${SERVER_CPU:-0}" CLIENT_CPU="${CLIENT_CPU:-1}"
+LOADGEN_DLL="benchmarks/Wireframe.LoadGen/bin/Release/net10.0/Wireframe.LoadGen.dll"
+BENCH_DLL="benchmarks/Wireframe.Benchmarks/bin/Release/net10.0/Wireframe.Benchmarks.dll"
+ECHO_DLL="examples/Echo/bin/Release/net10.0/Echo.dll"
+for f in "$LOADGEN_DLL" "$BENCH_DLL" "$ECHO_DLL"; do
+  [[ -f "$f" ]] || { echo "build first: benchmarks/run-e2e.sh build && dotnet build -c Release benchmarks/Wireframe.Benchmarks ($f missing)" >&2; exit 1; }
+done
+
+WORK_DIR="$(mktemp -d "${TMPDIR:-/tmp}/wireframe-client.XXXXXX")"
+SERVER_PID=""
+cleanup() { [[ -n "$SERVER_PID" ]] && kill "$SERVER_PID" 2>/dev/null; wait 2>/dev/null || true; rm -rf "$WORK_DIR"; }
+trap cleanup EXIT
+
+taskset -c "$SERVER_CPU" dotnet "$ECHO_DLL" --quiet --port 0 >"$WORK_DIR/server.log" 2>&1 & SERVER_PID=$!
+port=""
+for _ in $(seq 1 300); do
+  if grep -qE 'Listening on [^ ]+:[0-9]+' "$WORK_DIR/server.log" 2>/dev/null; then
+    port="$(grep -oE 'Listening on [^ ]+:[0-9]+' "$WORK_DIR/server.log" | head -n 1 | grep -oE '[0-9]+$')"
+    break
+  fi
+  sleep 0.1
+done
+[[ -n "$port" ]] || { echo "server did not start" >&2; cat "$WORK_DIR/server.log" >&2; exit 1; }
+
+rps_of() { grep -E '^round trips/s' "$1" | grep -oE '[0-9,]+' | tr -d , ; }
+ratios=()
+for round in $(seq 1 "$ROUNDS"); do
+  taskset -c "$CLIENT_CPU" dotnet "$LOADGEN_DLL" --port "$port" --connections 1 --inflight "$CALLERS" --size "$SIZE" \
+    --warmup "$WARMUP" --duration "$DURATION" --mode envelope >"$WORK_DIR/loadgen.out" 2>&1
+  taskset -c "$CLIENT_CPU" dotnet "$BENCH_DLL" --client-calls --port "$port" --callers "$CALLERS" --size "$SIZE" \
+    --warmup "$WARMUP" --duration "$DURATION" >"$WORK_DIR/client.out" 2>&1
+  raw="$(rps_of "$WORK_DIR/loadgen.out")" calls="$(rps_of "$WORK_DIR/client.out")"
+  ratio="$(awk -v a="$raw" -v b="$calls" 'BEGIN { printf "%.3f", b / a }')"
+  ratios+=("$ratio")
+  printf 'round %d: load generator %s rt/s, client %s calls/s, client/raw %s\n' "$round" "$raw" "$calls" "$ratio"
+done
+printf 'median client/raw over %d rounds: %s\n' "$ROUNDS" "$(printf '%s\n' "${ratios[@]}" | sort -n | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else printf "%.3f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }')"
