@@ -29,19 +29,8 @@ PIDS=()
 cleanup() { for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$WORK_DIR"; }
 trap cleanup EXIT
 
-port_of() { # log file -> port, waiting up to 30 s
-  local i
-  for i in $(seq 1 300); do
-    if grep -qE 'Listening on [^ ]+:[0-9]+' "$1" 2>/dev/null; then
-      grep -oE 'Listening on [^ ]+:[0-9]+' "$1" | head -n 1 | grep -oE '[0-9]+$'
-      return 0
-    fi
-    sleep 0.1
-  done
-  echo "server did not start; log:" >&2; cat "$1" >&2; return 1
-}
-
-rps_of() { grep -E '^round trips/s' "$1" | grep -oE '[0-9,]+' | tr -d , ; }
+# shellcheck source=benchmarks/common.sh
+source benchmarks/common.sh
 
 ratios=()
 for round in $(seq 1 "$ROUNDS"); do
@@ -64,4 +53,4 @@ for round in $(seq 1 "$ROUNDS"); do
   ratios+=("$ratio")
   printf 'round %d: A %s rt/s, B %s rt/s, B/A %s\n' "$round" "$a" "$b" "$ratio"
 done
-printf 'median B/A over %d rounds: %s\n' "$ROUNDS" "$(printf '%s\n' "${ratios[@]}" | sort -n | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else printf "%.3f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }')"
+printf 'median B/A over %d rounds: %s\n' "$ROUNDS" "$(median_of "${ratios[@]}")"

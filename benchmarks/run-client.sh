@@ -11,6 +11,8 @@
 # Environment: ROUNDS=5 CALLERS=64 SIZE=128 WARMUP=4 DURATION=8 SERVER_CPU=0 CLIENT_CPU=1
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
+# shellcheck source=benchmarks/common.sh
+source benchmarks/common.sh
 
 ROUNDS="${ROUNDS:-5}" CALLERS="${CALLERS:-64}" SIZE="${SIZE:-128}" WARMUP="${WARMUP:-4}" DURATION="${DURATION:-8}"
 SERVER_CPU="${SERVER_CPU:-0}" CLIENT_CPU="${CLIENT_CPU:-1}"
@@ -27,17 +29,7 @@ cleanup() { [[ -n "$SERVER_PID" ]] && kill "$SERVER_PID" 2>/dev/null; wait 2>/de
 trap cleanup EXIT
 
 taskset -c "$SERVER_CPU" dotnet "$ECHO_DLL" --quiet --port 0 >"$WORK_DIR/server.log" 2>&1 & SERVER_PID=$!
-port=""
-for _ in $(seq 1 300); do
-  if grep -qE 'Listening on [^ ]+:[0-9]+' "$WORK_DIR/server.log" 2>/dev/null; then
-    port="$(grep -oE 'Listening on [^ ]+:[0-9]+' "$WORK_DIR/server.log" | head -n 1 | grep -oE '[0-9]+$')"
-    break
-  fi
-  sleep 0.1
-done
-[[ -n "$port" ]] || { echo "server did not start" >&2; cat "$WORK_DIR/server.log" >&2; exit 1; }
-
-rps_of() { grep -E '^round trips/s' "$1" | grep -oE '[0-9,]+' | tr -d , ; }
+port="$(port_of "$WORK_DIR/server.log")"
 ratios=()
 for round in $(seq 1 "$ROUNDS"); do
   taskset -c "$CLIENT_CPU" dotnet "$LOADGEN_DLL" --port "$port" --connections 1 --inflight "$CALLERS" --size "$SIZE" \
@@ -49,4 +41,4 @@ for round in $(seq 1 "$ROUNDS"); do
   ratios+=("$ratio")
   printf 'round %d: load generator %s rt/s, client %s calls/s, client/raw %s\n' "$round" "$raw" "$calls" "$ratio"
 done
-printf 'median client/raw over %d rounds: %s\n' "$ROUNDS" "$(printf '%s\n' "${ratios[@]}" | sort -n | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else printf "%.3f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }')"
+printf 'median client/raw over %d rounds: %s\n' "$ROUNDS" "$(median_of "${ratios[@]}")"
