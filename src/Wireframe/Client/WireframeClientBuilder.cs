@@ -1,9 +1,13 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
 using System.IO.Pipelines;
 using System.Net;
 using System.Net.Security;
 using System.Net.Sockets;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Wireframe.Framing;
 using Wireframe.Messages;
 using Wireframe.Serialization;
@@ -38,6 +42,28 @@ public sealed class WireframeClientBuilder<TFrame>
     internal IReadOnlyList<IMessageSerializer> Serializers => _serializers;
 
     internal TimeProvider TimeProvider { get; private set; } = TimeProvider.System;
+
+    internal ILoggerFactory LoggerFactory { get; private set; } = NullLoggerFactory.Instance;
+
+    internal IMeterFactory? MeterFactory { get; private set; }
+
+    /// <summary>Logs through this factory (category <c>Wireframe.Client</c>, event ids 600-699); none by default.</summary>
+    /// <param name="loggerFactory">The factory.</param>
+    /// <returns>This builder.</returns>
+    public WireframeClientBuilder<TFrame> UseLogging(ILoggerFactory loggerFactory)
+    {
+        LoggerFactory = loggerFactory ?? throw new ArgumentNullException(nameof(loggerFactory));
+        return this;
+    }
+
+    /// <summary>Creates the client's meter (<see cref="WireframeClientMetrics.MeterName"/>) through this factory; a process-wide meter otherwise.</summary>
+    /// <param name="meterFactory">The factory, typically the host's.</param>
+    /// <returns>This builder.</returns>
+    public WireframeClientBuilder<TFrame> UseMeterFactory(IMeterFactory meterFactory)
+    {
+        MeterFactory = meterFactory ?? throw new ArgumentNullException(nameof(meterFactory));
+        return this;
+    }
 
     internal Action<ulong?, uint>? UnmatchedResponseHandler { get; private set; }
 
@@ -220,6 +246,8 @@ public sealed class WireframeClientBuilder<TFrame>
         ArgumentNullException.ThrowIfNull(endPoint);
         WireframeClientOptions options = Options.Clone();
         options.Validate();
+        using Activity? activity = WireframeClientMetrics.Source.StartActivity("wireframe.client.connect", ActivityKind.Client);
+        activity?.SetTag("server.address", endPoint.ToString());
         bool unix = endPoint is UnixDomainSocketEndPoint;
         var socket = unix
             ? new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified)
@@ -256,7 +284,7 @@ public sealed class WireframeClientBuilder<TFrame>
                 }, cancellationToken).ConfigureAwait(false);
             }
 
-            var client = new WireframeClient<TFrame>(socket, stream, input, output, this, options);
+            var client = new WireframeClient<TFrame>(socket, stream, input, output, this, options, endPoint.ToString() ?? "?");
             if (ConnectedHook is { } connected)
             {
                 try
@@ -272,8 +300,9 @@ public sealed class WireframeClientBuilder<TFrame>
 
             return client;
         }
-        catch
+        catch (Exception ex)
         {
+            activity?.SetStatus(ActivityStatusCode.Error, ex.Message);
             socket.Dispose();
             throw;
         }

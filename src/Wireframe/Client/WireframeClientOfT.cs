@@ -1,8 +1,10 @@
 using System.Buffers;
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using System.IO.Pipelines;
 using System.Net.Sockets;
 using System.Threading.Channels;
+using Microsoft.Extensions.Logging;
 using Wireframe.Connections;
 using Wireframe.Framing;
 using Wireframe.Messages;
@@ -45,6 +47,9 @@ public sealed class WireframeClient<TFrame> : IAsyncDisposable
     private readonly Channel<TFrame> _pushes;
     private readonly Task _receiving;
     private readonly ITimer? _timeoutTicker;
+    private readonly string _endPoint;
+    private readonly ILogger _logger;
+    private readonly WireframeClientMetrics _metrics;
     private readonly long _callTimeoutTicks;
     private long _lastCorrelationId;
     private int _flushScheduled;
@@ -52,8 +57,11 @@ public sealed class WireframeClient<TFrame> : IAsyncDisposable
     private long _droppedPushes;
     private Exception? _lost;
 
-    internal WireframeClient(Socket socket, Stream stream, PipeReader input, PipeWriter output, WireframeClientBuilder<TFrame> builder, WireframeClientOptions options)
+    internal WireframeClient(Socket socket, Stream stream, PipeReader input, PipeWriter output, WireframeClientBuilder<TFrame> builder, WireframeClientOptions options, string endPoint)
     {
+        _endPoint = endPoint;
+        _logger = builder.LoggerFactory.CreateLogger(ClientLog.Category);
+        _metrics = new WireframeClientMetrics(builder.MeterFactory);
         _socket = socket;
         _stream = stream;
         _input = input;
@@ -71,7 +79,11 @@ public sealed class WireframeClient<TFrame> : IAsyncDisposable
         _readError = builder.ErrorFrameReader;
         _pushes = Channel.CreateBounded<TFrame>(
             new BoundedChannelOptions(options.PushBufferCapacity) { FullMode = BoundedChannelFullMode.DropOldest, SingleWriter = true },
-            _ => Interlocked.Increment(ref _droppedPushes));
+            _ =>
+            {
+                Interlocked.Increment(ref _droppedPushes);
+                _metrics.PushDropped();
+            });
         if (options.CallTimeout != Timeout.InfiniteTimeSpan)
         {
             // One ticker per client checks every deadline, instead of a timer per call; a call times
@@ -82,6 +94,7 @@ public sealed class WireframeClient<TFrame> : IAsyncDisposable
         }
 
         _receiving = Task.Run(ReceiveAsync);
+        ClientLog.Connected(_logger, endPoint);
     }
 
     /// <summary>Gets the frames the server sent on its own (no call waiting for them), in arrival order, each in memory the reader owns.</summary>
@@ -209,6 +222,9 @@ public sealed class WireframeClient<TFrame> : IAsyncDisposable
         Func<TFrame, bool> isTerminator = _isTerminator
             ?? throw new InvalidOperationException("The client does not know how the protocol ends a stream: call UseStreamTerminator on its builder.");
         var stream = new PendingStream<TFrame, TItem>(typeof(TItem) == typeof(TFrame) ? null : Formatter<TItem>(), _codec, _format, isTerminator);
+        using Activity? activity = WireframeClientMetrics.Source.StartActivity("wireframe.client.stream", ActivityKind.Client);
+        activity?.SetTag("server.address", _endPoint);
+        activity?.SetTag("wireframe.message_id", messageId);
         await RegisterAndSendAsync(stream, messageId, request, null, cancellationToken).ConfigureAwait(false);
         try
         {
@@ -234,8 +250,28 @@ public sealed class WireframeClient<TFrame> : IAsyncDisposable
     private async Task<TResponse> CallCoreAsync<TRequest, TResponse>(uint messageId, TRequest request, ulong? explicitId, CancellationToken cancellationToken)
     {
         var call = new TypedPendingCall<TFrame, TResponse>(typeof(TResponse) == typeof(TFrame) ? null : Formatter<TResponse>(), _codec, _format);
-        await RegisterAndSendAsync(call, messageId, request, explicitId, cancellationToken).ConfigureAwait(false);
-        return await AwaitResponseAsync(call, this, cancellationToken).ConfigureAwait(false);
+        using Activity? activity = WireframeClientMetrics.Source.StartActivity("wireframe.client.call", ActivityKind.Client);
+        activity?.SetTag("server.address", _endPoint);
+        activity?.SetTag("wireframe.message_id", messageId);
+        long started = _time.GetTimestamp();
+        _metrics.CallStarted();
+        Exception? error = null;
+        try
+        {
+            await RegisterAndSendAsync(call, messageId, request, explicitId, cancellationToken).ConfigureAwait(false);
+            activity?.SetTag("wireframe.correlation_id", call.CorrelationId);
+            return await AwaitResponseAsync(call, this, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            error = ex;
+            activity?.SetStatus(ActivityStatusCode.Error, ex.Message);
+            throw;
+        }
+        finally
+        {
+            _metrics.CallEnded(WireframeClientMetrics.OutcomeOf(error), _time.GetElapsedTime(started));
+        }
     }
 
     /// <summary>Registers a call or stream and writes its request, under the gate so FIFO order is wire order.</summary>
@@ -308,6 +344,7 @@ public sealed class WireframeClient<TFrame> : IAsyncDisposable
         {
             if (entry.Value.Deadline != 0 && now >= entry.Value.Deadline && _calls.TryRemove(entry))
             {
+                ClientLog.CallTimedOut(_logger, entry.Value.MessageId, entry.Value.CorrelationId, _options.CallTimeout);
                 entry.Value.Fail(TimedOut(entry.Value));
             }
         }
@@ -559,6 +596,8 @@ public sealed class WireframeClient<TFrame> : IAsyncDisposable
     private void Unmatched(in TFrame frame)
     {
         Interlocked.Increment(ref _unmatched);
+        _metrics.Unmatched();
+        ClientLog.UnmatchedResponse(_logger, _format.GetCorrelationId(frame), _format.GetMessageId(frame));
         _onUnmatched?.Invoke(_format.GetCorrelationId(frame), _format.GetMessageId(frame));
     }
 
@@ -574,6 +613,11 @@ public sealed class WireframeClient<TFrame> : IAsyncDisposable
     {
         bool first = Interlocked.CompareExchange(ref _lost, reason, null) is null;
         Exception lost = Volatile.Read(ref _lost)!;
+        if (first)
+        {
+            ClientLog.Disconnected(_logger, _endPoint, InFlight, lost.Message);
+        }
+
         foreach (KeyValuePair<ulong, PendingCall<TFrame>> entry in _calls)
         {
             if (_calls.TryRemove(entry))

@@ -20,11 +20,11 @@ public sealed class MetricCapture : IDisposable
     {
     }
 
-    public MetricCapture(IMeterFactory scope)
+    public MetricCapture(IMeterFactory scope, string meterName = WireframeMetrics.MeterName)
     {
         _listener.InstrumentPublished = (instrument, listener) =>
         {
-            if (instrument.Meter.Name == WireframeMetrics.MeterName && ReferenceEquals(instrument.Meter.Scope, scope))
+            if (instrument.Meter.Name == meterName && ReferenceEquals(instrument.Meter.Scope, scope))
             {
                 listener.EnableMeasurementEvents(instrument);
             }
