@@ -27,7 +27,11 @@ await using WireframeServer server = WireframeServer.Create(ChatApp.Create(new C
     .ConfigureLogging(logging => logging.AddSimpleConsole(console => console.SingleLine = true).SetMinimumLevel(level))
     .Build();
 
-await server.StartAsync();
+if (!await ExampleServer.TryStartAsync(server))
+{
+    return 0;
+}
+
 Console.WriteLine($"Listening on {server.EndPoints[0]}");
 await server.RunAsync();
 return 0;

@@ -14,6 +14,10 @@ WireframeServer server = options.Has("--raw")
     ? WireframeServer.Create(EchoApp.CreateRaw()).ListenTcp(options.Host, options.Port).ConfigureLogging(l => l.AddSimpleConsole(c => c.SingleLine = true).SetMinimumLevel(level)).Build()
     : WireframeServer.Create(options.Value("--fragment") is { } cap ? EchoApp.CreateFragmented(int.Parse(cap, System.Globalization.CultureInfo.InvariantCulture)) : EchoApp.CreateRouted()).ListenTcp(options.Host, options.Port).ConfigureLogging(l => l.AddSimpleConsole(c => c.SingleLine = true).SetMinimumLevel(level)).Build();
 
-await server.StartAsync();
+if (!await ExampleServer.TryStartAsync(server))
+{
+    return;
+}
+
 Console.WriteLine($"Listening on {server.EndPoints[0]}");
 await server.RunAsync();

@@ -13,6 +13,10 @@ await using WireframeServer server = WireframeServer.Create(PingPongApp.Create()
     .ConfigureLogging(logging => logging.AddSimpleConsole(console => console.SingleLine = true).SetMinimumLevel(level))
     .Build();
 
-await server.StartAsync();
+if (!await ExampleServer.TryStartAsync(server))
+{
+    return;
+}
+
 Console.WriteLine($"Listening on {server.EndPoints[0]}");
 await server.RunAsync();

@@ -30,13 +30,8 @@ WireframeServer server = WireframeServer.Create(RespApp.Create())
     .ConfigureServices(s => s.Configure<SocketTransportOptions>(o => o.UnsafePreferInlineScheduling = inline))
     .Build();
 
-try
+if (!await ExampleServer.TryStartAsync(server))
 {
-    await server.StartAsync();
-}
-catch (OperationCanceledException)
-{
-    // Ctrl+C (SIGINT/SIGTERM) arrived while the host was still starting: the host aborts the start; exit quietly.
     return;
 }
 
