@@ -9,11 +9,10 @@ using Wireframe.Tests.Support;
 namespace Wireframe.Tests.Fragmentation;
 
 /// <summary>
-/// The purge timer is one-shot and only wakes the read loop where it waits at that instant (a read,
-/// a pause, or the flush of the body recorded in _flushingBody). If it fires while the read loop is
-/// busy elsewhere (here: a sequential handler) and the loop then blocks in FlushBodyAsync for a body
-/// whose handler is not reading, _purgeDue is never looked at again: no body is ever evicted, and
-/// the read loop stays parked for good.
+/// A purge that falls due while the read loop is busy elsewhere (a sequential handler) is carried
+/// out when the loop next waits on a streamed body whose handler is not reading: the expired body
+/// is still evicted, and the loop is not parked for good. (Found by review: the loop used to block
+/// on the body's flush without looking at the due purge.)
 /// </summary>
 public sealed class BodyPurgeWakeTests
 {

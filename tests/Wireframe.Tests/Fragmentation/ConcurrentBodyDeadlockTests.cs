@@ -11,11 +11,11 @@ using Wireframe.Tests.Support;
 namespace Wireframe.Tests.Fragmentation;
 
 /// <summary>
-/// With MaxConcurrentRequestsPerConnection above 1, a streamed-body handler holds a concurrency slot
-/// while it waits for fragments only the read loop can deliver. When every slot is held by such a
-/// handler, the next message that needs a slot parks the read loop on the semaphore: the bodies'
-/// next fragments are never read, so their handlers never finish, and nothing (ReassemblyTimeout,
-/// a stop, the drain deadline) can wake the read loop.
+/// With MaxConcurrentRequestsPerConnection above 1, streamed-body handlers never hold the slots the
+/// read loop waits for, so bodies that occupy every slot's worth of handlers cannot wedge the loop:
+/// their fragments keep coming, other messages keep being served, and ReassemblyTimeout and a
+/// departing peer still end the connection. (Found by review: a body handler used to hold a slot
+/// while waiting for fragments only the blocked read loop could deliver.)
 /// </summary>
 public sealed class ConcurrentBodyDeadlockTests
 {

@@ -10,17 +10,15 @@ using static Wireframe.Tests.Fragmentation.FragmentKit;
 
 namespace Wireframe.Tests.Fragmentation;
 
-/// <summary>Holes in the per-connection inbound memory budget.</summary>
+/// <summary>The per-connection inbound budget has no holes: buffered fragments count toward the read pause, and MaxMessageSize holds without fragmentation.</summary>
 public sealed class InboundBudgetReviewTests
 {
     private static readonly TimeSpan Safety = TimeSpan.FromSeconds(30);
     private const uint Echo = 1;
 
     /// <summary>
-    /// The 80 % check (partials + in flight) only runs right after a concurrent request starts. While
-    /// handlers hold memory, fragments that are merely buffered never check it, so partial messages
-    /// grow to the full hard cap on top of what handlers hold: reading never pauses and the connection
-    /// holds far more than MaxBufferedBytesPerConnection.
+    /// Partial messages buffered on top of what handlers hold count toward the 80 % pause: reading
+    /// pauses (or the connection closes) instead of holding more than MaxBufferedBytesPerConnection.
     /// </summary>
     [Fact]
     public async Task Partial_messages_on_top_of_handlers_in_flight_pause_reading_at_80_percent()
@@ -63,9 +61,8 @@ public sealed class InboundBudgetReviewTests
     }
 
     /// <summary>
-    /// MaxMessageSize ("the largest logical message a connection accepts … and so is a whole message
-    /// above it") is only checked when a fragment strategy is configured: without fragmentation a
-    /// frame of any size up to the codec's MaxFrameLength reaches its handler.
+    /// MaxMessageSize applies without fragmentation too: a frame above it never reaches its handler,
+    /// even when the codec's MaxFrameLength would let it through.
     /// </summary>
     [Theory]
     [InlineData(1)]

@@ -8,12 +8,9 @@ using Wireframe.Testing;
 namespace Wireframe.Tests.Fragmentation;
 
 /// <summary>
-/// Since body handlers stopped taking a concurrent-request slot (b411325), nothing bounds the body
-/// handlers of a concurrent connection once their body is complete: a body that arrives whole (or
-/// whose last fragment came) is not in reassembly, so it counts against neither
-/// MaxConcurrentRequestsPerConnection nor MaxMessagesInReassembly, nor the in-flight budget, and in
-/// concurrent mode the read loop does not wait for its handler. A peer that sends small body-route
-/// messages starts one handler (holding its payload in a pipe) per message, without limit.
+/// Body handlers take no concurrent-request slot, yet they are bounded: with concurrent requests, at
+/// most MaxConcurrentRequestsPerConnection handlers of complete bodies (arrived whole, or finished)
+/// run at once, so a peer sending many small body-route messages cannot start a handler for each.
 /// </summary>
 public sealed class UnboundedBodyHandlerTests
 {
