@@ -107,6 +107,32 @@ public sealed class ClientConnectTests
     }
 
     [Fact]
+    public async Task The_client_connects_over_a_unix_domain_socket()
+    {
+        DirectoryInfo directory = Directory.CreateTempSubdirectory("wf-client-");
+        string path = Path.Combine(directory.FullName, "echo.sock");
+        try
+        {
+            await using WireframeServer server = WireframeServer.Create(EchoApp.CreateRouted())
+                .ListenUnixSocket(path)
+                .ConfigureLogging(logging => logging.SetMinimumLevel(LogLevel.Warning))
+                .Build();
+            await server.StartAsync();
+
+            await using WireframeClient<Envelope> client = await WireframeClient.CreateBuilder()
+                .ConnectAsync(new System.Net.Sockets.UnixDomainSocketEndPoint(path)).AsTask().WaitAsync(Safety);
+            Task<byte[]>[] calls = [.. Enumerable.Range(0, 10).Select(i => client.CallAsync<byte[], byte[]>(EchoApp.EchoMessageId, [(byte)i]))];
+
+            byte[][] echoed = await Task.WhenAll(calls).WaitAsync(Safety);
+            Assert.Equal(Enumerable.Range(0, 10).Select(i => (byte)i), echoed.Select(e => e[0]));
+        }
+        finally
+        {
+            directory.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task Tls_with_a_self_signed_certificate_accepted_by_the_validation_callback()
     {
         using X509Certificate2 certificate = SelfSigned("wireframe.test");
