@@ -88,7 +88,7 @@ public sealed partial class TestConnection<TFrame>
             switch (strategy.DecodeHeader(frame, payload, out FragmentHeader header, out int headerLength))
             {
                 case FragmentDecodeStatus.Whole:
-                    return headerLength == 0 ? frame : strategy.CreateMessage(frame, payload.Slice(headerLength), _application.Format);
+                    return headerLength == 0 ? frame : _application.Format.WithPayload(frame, payload.Slice(headerLength));
                 case FragmentDecodeStatus.Malformed:
                     throw new InvalidDataException("The server sent a frame with a malformed fragment header.");
             }
@@ -98,7 +98,7 @@ public sealed partial class TestConnection<TFrame>
                 case ReassemblyOutcome.Completed:
                     using (message)
                     {
-                        return strategy.CreateMessage(frame, new ReadOnlySequence<byte>(message.Payload.ToArray()), _application.Format);
+                        return _application.Format.WithPayload(frame, new ReadOnlySequence<byte>(message.Payload.ToArray()));
                     }
 
                 case ReassemblyOutcome.Refused:

@@ -557,13 +557,13 @@ public sealed class WireframeClient<TFrame> : IAsyncDisposable
                 return;
             }
 
-            Push(raw);
+            Push(frame, raw);
             return;
         }
 
         if (_format.GetCorrelationId(frame) is not ulong correlationId)
         {
-            Push(raw);
+            Push(frame, raw);
             return;
         }
 
@@ -601,12 +601,8 @@ public sealed class WireframeClient<TFrame> : IAsyncDisposable
         _onUnmatched?.Invoke(_format.GetCorrelationId(frame), _format.GetMessageId(frame));
     }
 
-    private void Push(ReadOnlySequence<byte> raw)
-    {
-        var copy = new ReadOnlySequence<byte>(raw.ToArray());
-        _codec.TryDecode(ref copy, out TFrame owned);
-        _pushes.Writer.TryWrite(owned);
-    }
+    private void Push(in TFrame frame, ReadOnlySequence<byte> raw) =>
+        _pushes.Writer.TryWrite(ClientFrames.Read<TFrame, TFrame>(frame, raw, null, _codec, _format));
 
     /// <summary>Marks the connection lost (the first reason wins) and fails every call still waiting.</summary>
     private void Lose(Exception reason)

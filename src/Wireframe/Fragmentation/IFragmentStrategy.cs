@@ -24,6 +24,11 @@ namespace Wireframe.Fragmentation;
 /// <see cref="WireframeOptions.MaxMessagesInReassembly"/> and <see cref="WireframeOptions.ReassemblyTimeout"/>,
 /// and handlers only ever see whole messages.
 /// </para>
+/// <para>
+/// Fragment frames, and the message rebuilt from them, are built with
+/// <see cref="IEnvelopeFormat{TFrame}.WithPayload"/>: a frame type that carries more than a message
+/// id and a correlation id keeps it by overriding that.
+/// </para>
 /// </remarks>
 public interface IFragmentStrategy<TFrame>
 {
@@ -58,33 +63,4 @@ public interface IFragmentStrategy<TFrame>
     /// <param name="headerLength">With <see cref="FragmentDecodeStatus.Whole"/> or <see cref="FragmentDecodeStatus.Fragment"/>, how many payload bytes the header took (0 when there is none).</param>
     /// <returns>Whether the frame is a whole message, a fragment, or malformed.</returns>
     FragmentDecodeStatus DecodeHeader(in TFrame frame, ReadOnlySequence<byte> payload, out FragmentHeader header, out int headerLength);
-
-    /// <summary>
-    /// Builds one fragment frame of <paramref name="message"/>. The default is
-    /// <see cref="IEnvelopeFormat{TFrame}.WithPayload"/>: the message's frame with the fragment
-    /// payload. Override it when a fragment frame must differ from its message's in more than that.
-    /// </summary>
-    /// <param name="message">The logical frame being split.</param>
-    /// <param name="fragmentPayload">The fragment's header followed by its chunk; valid only until the frame is encoded.</param>
-    /// <param name="format">The application's envelope format.</param>
-    /// <returns>The fragment frame.</returns>
-    TFrame CreateFragment(in TFrame message, ReadOnlySequence<byte> fragmentPayload, IEnvelopeFormat<TFrame> format)
-    {
-        ArgumentNullException.ThrowIfNull(format);
-        return format.WithPayload(message, fragmentPayload);
-    }
-
-    /// <summary>
-    /// Builds the logical frame a handler sees from the last fragment of a message and the whole
-    /// payload. The default is <see cref="IEnvelopeFormat{TFrame}.WithPayload"/> on that fragment.
-    /// </summary>
-    /// <param name="lastFragment">The fragment that completed the message.</param>
-    /// <param name="payload">The message's payload, fragments joined in order, headers removed; valid until the request ends.</param>
-    /// <param name="format">The application's envelope format.</param>
-    /// <returns>The logical frame.</returns>
-    TFrame CreateMessage(in TFrame lastFragment, ReadOnlySequence<byte> payload, IEnvelopeFormat<TFrame> format)
-    {
-        ArgumentNullException.ThrowIfNull(format);
-        return format.WithPayload(lastFragment, payload);
-    }
 }

@@ -28,7 +28,6 @@ internal sealed class InboundAssembly<TFrame>
     private readonly long _softLimit;
     private readonly long _maxMessageSize;
     private readonly bool _hasBodyRoutes;
-    private readonly bool _customMessages;
     private ITimer? _purgeTimer;
     private bool _purgeArmed;
     private int _purgeDue;
@@ -56,7 +55,6 @@ internal sealed class InboundAssembly<TFrame>
         _softLimit = _options.MaxBufferedBytesPerConnection - (_options.MaxBufferedBytesPerConnection / 5);
         _maxMessageSize = _options.MaxMessageSize;
         _hasBodyRoutes = connection.Application.HasBodyRoutes;
-        _customMessages = strategy is not null && StrategyOverrides<TFrame>.Of(strategy).Message;
         if (strategy is not null || _hasBodyRoutes)
         {
             // Bodies share the reassembly limits (count, timeout), so the purge machinery is always there with them.
@@ -282,7 +280,7 @@ internal sealed class InboundAssembly<TFrame>
 
     /// <summary>Builds the logical frame for a message that is not the decoded frame as it stands.</summary>
     private TFrame Rebuild(in TFrame lastFragment, ReadOnlySequence<byte> payload) =>
-        _customMessages ? _strategy!.CreateMessage(lastFragment, payload, _format) : _format.WithPayload(lastFragment, payload);
+        _format.WithPayload(lastFragment, payload);
 
     /// <summary>Counts bytes a concurrently running request holds until it calls <see cref="ReleaseInFlight"/>.</summary>
     public void TrackInFlight(long bytes) => Interlocked.Add(ref _inFlightBytes, bytes);
@@ -434,25 +432,14 @@ internal sealed class InboundAssembly<TFrame>
         else
         {
             body = bodies[header.MessageKey];
-            ReassemblyError? broken = null;
-            uint index = header.HasIndex ? header.Index : body.NextIndex;
-            if (time.GetElapsedTime(body.Started) >= _options.ReassemblyTimeout)
+            if (Reassembler.CheckSeries(header, body.NextIndex, time.GetElapsedTime(body.Started) >= _options.ReassemblyTimeout) is { } error)
             {
-                broken = ReassemblyError.Expired;
-                Volatile.Write(ref _evictions, _evictions + 1);
-                _metrics.ReassemblyEvicted(1);
-            }
-            else if (index != body.NextIndex)
-            {
-                broken = index < body.NextIndex ? ReassemblyError.Duplicate : ReassemblyError.OutOfOrder;
-            }
-            else if (!header.IsLast && index == uint.MaxValue)
-            {
-                broken = ReassemblyError.IndexOverflow;
-            }
+                if (error == ReassemblyError.Expired)
+                {
+                    Volatile.Write(ref _evictions, _evictions + 1);
+                    _metrics.ReassemblyEvicted(1);
+                }
 
-            if (broken is { } error)
-            {
                 bodies.Remove(header.MessageKey);
                 body.Fail(Describe(error));
                 return Refuse(header.MessageKey, error, ref outcome);
@@ -503,27 +490,19 @@ internal sealed class InboundAssembly<TFrame>
             return 0;
         }
 
-        List<ulong>? expired = null;
+        int evicted = 0;
         foreach (StreamedBody body in bodies.Values)
         {
+            // Removing the current entry while enumerating is allowed for Dictionary.
             if (_connection.Application.TimeProvider.GetElapsedTime(body.Started) >= _options.ReassemblyTimeout)
             {
-                (expired ??= []).Add(body.Key);
+                bodies.Remove(body.Key);
+                body.Fail(Describe(ReassemblyError.Expired));
+                evicted++;
             }
         }
 
-        if (expired is null)
-        {
-            return 0;
-        }
-
-        foreach (ulong key in expired)
-        {
-            bodies.Remove(key, out StreamedBody? body);
-            body!.Fail(Describe(ReassemblyError.Expired));
-        }
-
-        return expired.Count;
+        return evicted;
     }
 
     private static string Name(ReassemblyError error) => error switch

@@ -20,7 +20,6 @@ internal sealed class OutboundFragmenter<TFrame>
     private readonly IFrameCodec<TFrame> _codec;
     private readonly ChainSegment _headerSegment = new();
     private readonly ChainSegment _chunkSegment = new();
-    private readonly bool _customFragments;
     private PooledBufferWriter? _header;
     private ulong _lastKey;
 
@@ -29,7 +28,6 @@ internal sealed class OutboundFragmenter<TFrame>
         _strategy = strategy;
         _format = format;
         _codec = codec;
-        _customFragments = StrategyOverrides<TFrame>.Of(strategy).Fragment;
     }
 
     /// <summary>Returns the header buffer to the pool (the connection's writer completed).</summary>
@@ -99,8 +97,7 @@ internal sealed class OutboundFragmenter<TFrame>
             fragmentPayload = new ReadOnlySequence<byte>(headerBytes.WrittenMemory);
         }
 
-        TFrame fragment = _customFragments ? _strategy.CreateFragment(frame, fragmentPayload, _format) : _format.WithPayload(frame, fragmentPayload);
-        _codec.Encode(fragment, output);
+        _codec.Encode(_format.WithPayload(frame, fragmentPayload), output);
         if (!fragmentPayload.IsSingleSegment)
         {
             // The links point into the caller's payload; drop them so they keep nothing alive.

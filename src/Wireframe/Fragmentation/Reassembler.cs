@@ -65,20 +65,9 @@ internal sealed class Reassembler : IDisposable
             return Start(header, chunk, out message, out error);
         }
 
-        if (_time.GetElapsedTime(partial.Started) >= _limits.Timeout)
+        if (CheckSeries(header, partial.NextIndex, _time.GetElapsedTime(partial.Started) >= _limits.Timeout) is { } broken)
         {
-            return Refuse(header.MessageKey, ReassemblyError.Expired, out error);
-        }
-
-        uint index = header.HasIndex ? header.Index : partial.NextIndex;
-        if (index != partial.NextIndex)
-        {
-            return Refuse(header.MessageKey, index < partial.NextIndex ? ReassemblyError.Duplicate : ReassemblyError.OutOfOrder, out error);
-        }
-
-        if (!header.IsLast && index == uint.MaxValue)
-        {
-            return Refuse(header.MessageKey, ReassemblyError.IndexOverflow, out error);
+            return Refuse(header.MessageKey, broken, out error);
         }
 
         if (partial.Buffer.WrittenCount + chunk.Length > _limits.MaxMessageSize)
@@ -91,7 +80,7 @@ internal sealed class Reassembler : IDisposable
             return Refuse(header.MessageKey, ReassemblyError.BufferBudgetExceeded, out error);
         }
 
-        Append(partial.Buffer, chunk);
+        partial.Buffer.Write(chunk);
         partial.NextIndex++;
         _bufferedBytes += chunk.Length;
         if (!header.IsLast)
@@ -122,30 +111,44 @@ internal sealed class Reassembler : IDisposable
         return least < TimeSpan.Zero ? TimeSpan.Zero : least;
     }
 
+    /// <summary>
+    /// The rules a fragment continuing a message (or a streamed body) obeys: the message has not
+    /// expired, and the fragment carries the next index (always so without one on the wire), which
+    /// is not the largest unless the fragment is the last.
+    /// </summary>
+    /// <returns>Why the fragment breaks its series, or <see langword="null"/> when it continues it.</returns>
+    internal static ReassemblyError? CheckSeries(in FragmentHeader header, uint nextIndex, bool expired)
+    {
+        if (expired)
+        {
+            return ReassemblyError.Expired;
+        }
+
+        uint index = header.HasIndex ? header.Index : nextIndex;
+        if (index != nextIndex)
+        {
+            return index < nextIndex ? ReassemblyError.Duplicate : ReassemblyError.OutOfOrder;
+        }
+
+        return !header.IsLast && index == uint.MaxValue ? ReassemblyError.IndexOverflow : null;
+    }
+
     /// <summary>Frees every partial message whose <see cref="ReassemblyLimits.Timeout"/> has run out.</summary>
     /// <returns>How many were evicted.</returns>
     public int PurgeExpired()
     {
-        List<ulong>? expired = null;
+        int evicted = 0;
         foreach (KeyValuePair<ulong, Partial> entry in _partials)
         {
+            // Removing the current entry while enumerating is allowed for Dictionary.
             if (_time.GetElapsedTime(entry.Value.Started) >= _limits.Timeout)
             {
-                (expired ??= []).Add(entry.Key);
+                Drop(entry.Key);
+                evicted++;
             }
         }
 
-        if (expired is null)
-        {
-            return 0;
-        }
-
-        foreach (ulong key in expired)
-        {
-            Drop(key);
-        }
-
-        return expired.Count;
+        return evicted;
     }
 
     /// <summary>Frees every partial message (the connection is closing).</summary>
@@ -160,19 +163,6 @@ internal sealed class Reassembler : IDisposable
         _bufferedBytes = 0;
     }
 
-    private static void Append(PooledBufferWriter buffer, ReadOnlySequence<byte> chunk)
-    {
-        if (chunk.IsSingleSegment)
-        {
-            buffer.Write(chunk.FirstSpan);
-            return;
-        }
-
-        foreach (ReadOnlyMemory<byte> segment in chunk)
-        {
-            buffer.Write(segment.Span);
-        }
-    }
 
     private ReassemblyOutcome Start(in FragmentHeader header, ReadOnlySequence<byte> chunk, out ReassembledMessage message, out ReassemblyError error)
     {
@@ -210,7 +200,7 @@ internal sealed class Reassembler : IDisposable
         }
 
         var buffer = new PooledBufferWriter((int)Math.Clamp(chunk.Length * 2, 256, 1024 * 1024));
-        Append(buffer, chunk);
+        buffer.Write(chunk);
         _partials.Add(header.MessageKey, new Partial(buffer, _time.GetTimestamp()));
         _bufferedBytes += chunk.Length;
         return ReassemblyOutcome.Buffered;

@@ -5,6 +5,7 @@ using Wireframe.Messages;
 using Wireframe.Routing;
 using Wireframe.Testing;
 using Wireframe.Tests.Support;
+using static Wireframe.Tests.Fragmentation.FragmentKit;
 
 namespace Wireframe.Tests.Fragmentation;
 
@@ -16,10 +17,6 @@ namespace Wireframe.Tests.Fragmentation;
 /// </summary>
 public sealed class BodyPurgeWakeTests
 {
-    private static readonly TimeSpan Safety = TimeSpan.FromSeconds(30);
-    private const uint Upload = 9;
-    private const uint Echo = 1;
-
     [Fact]
     public async Task A_purge_that_falls_due_while_a_handler_runs_is_not_lost_when_the_loop_then_waits_on_a_body()
     {

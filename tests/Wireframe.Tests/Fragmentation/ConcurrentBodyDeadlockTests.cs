@@ -7,6 +7,7 @@ using Wireframe.Messages;
 using Wireframe.Routing;
 using Wireframe.Testing;
 using Wireframe.Tests.Support;
+using static Wireframe.Tests.Fragmentation.FragmentKit;
 
 namespace Wireframe.Tests.Fragmentation;
 
@@ -19,10 +20,6 @@ namespace Wireframe.Tests.Fragmentation;
 /// </summary>
 public sealed class ConcurrentBodyDeadlockTests
 {
-    private static readonly TimeSpan Safety = TimeSpan.FromSeconds(30);
-    private const uint Upload = 9;
-    private const uint Echo = 1;
-
     [Fact]
     public async Task Body_handlers_holding_every_slot_do_not_wedge_the_read_loop()
     {

@@ -14,6 +14,12 @@ internal static class FragmentKit
     public const uint Echo = 1;
     public const uint Size = 2;
 
+    /// <summary>The message id the streamed-body tests route to a <c>MessageBody</c> handler.</summary>
+    public const uint Upload = 9;
+
+    /// <summary>A generous bound so a broken test fails instead of hanging; never a timing assertion.</summary>
+    public static readonly TimeSpan Safety = Connections.TestKit.Safety;
+
     /// <summary>
     /// An app with the default fragment strategy: message <see cref="Echo"/> comes back as sent,
     /// message <see cref="Size"/> answers with the length it received (i64, big-endian).

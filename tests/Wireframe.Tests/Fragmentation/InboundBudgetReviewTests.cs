@@ -13,8 +13,6 @@ namespace Wireframe.Tests.Fragmentation;
 /// <summary>The per-connection inbound budget has no holes: buffered fragments count toward the read pause, and MaxMessageSize holds without fragmentation.</summary>
 public sealed class InboundBudgetReviewTests
 {
-    private static readonly TimeSpan Safety = TimeSpan.FromSeconds(30);
-    private const uint Echo = 1;
 
     /// <summary>
     /// Partial messages buffered on top of what handlers hold count toward the 80 % pause: reading

@@ -15,8 +15,6 @@ namespace Wireframe.Tests.Fragmentation;
 /// <summary>Handlers that take a <see cref="MessageBody"/> read large messages as their fragments arrive.</summary>
 public sealed class StreamedBodyTests
 {
-    private const uint Upload = 9;
-
     [Fact]
     public async Task A_split_message_reaches_a_body_handler_as_a_stream_without_being_reassembled()
     {

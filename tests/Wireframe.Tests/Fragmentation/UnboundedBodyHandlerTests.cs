@@ -4,6 +4,7 @@ using Wireframe.Framing;
 using Wireframe.Messages;
 using Wireframe.Routing;
 using Wireframe.Testing;
+using static Wireframe.Tests.Fragmentation.FragmentKit;
 
 namespace Wireframe.Tests.Fragmentation;
 
@@ -14,10 +15,6 @@ namespace Wireframe.Tests.Fragmentation;
 /// </summary>
 public sealed class UnboundedBodyHandlerTests
 {
-    private static readonly TimeSpan Safety = TimeSpan.FromSeconds(30);
-    private const uint Upload = 9;
-    private const uint Echo = 1;
-
     [Fact]
     public async Task Whole_body_messages_cannot_start_more_handlers_than_the_connection_limits_allow()
     {
