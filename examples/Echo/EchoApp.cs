@@ -14,10 +14,11 @@ public static class EchoApp
     /// Routed echo: message <see cref="EchoMessageId"/> comes back with the same payload, message id
     /// and correlation id; other ids are unknown (ignored, logged and counted).
     /// </summary>
+    /// <param name="framing">The outer framing; <see langword="null"/> for the default (4-byte big-endian prefix, 1 MiB maximum).</param>
     /// <returns>The application description.</returns>
-    public static WireframeAppBuilder<Envelope> CreateRouted()
+    public static WireframeAppBuilder<Envelope> CreateRouted(Wireframe.Framing.LengthDelimitedOptions? framing = null)
     {
-        var app = WireframeApp.CreateBuilder();
+        var app = WireframeApp.CreateBuilder(framing);
         app.Route<ReadOnlySequence<byte>, ReadOnlySequence<byte>>(EchoMessageId, (payload, _) => payload);
         return app;
     }

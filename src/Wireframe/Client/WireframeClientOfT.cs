@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Globalization;
 using System.IO.Pipelines;
 using System.Net.Sockets;
 using System.Threading.Channels;
@@ -52,6 +53,7 @@ public sealed class WireframeClient<TFrame> : IAsyncDisposable
     private readonly WireframeClientMetrics _metrics;
     private readonly long _callTimeoutTicks;
     private long _lastCorrelationId;
+    private long _lastRequestLength;
     private int _flushScheduled;
     private long _unmatched;
     private long _droppedPushes;
@@ -297,9 +299,12 @@ public sealed class WireframeClient<TFrame> : IAsyncDisposable
                     throw new InvalidOperationException($"Correlation id {call.CorrelationId} is already in use by a call in flight.");
                 }
             }
-            else
+
+            Encode(messageId, correlated ? call.CorrelationId : null, request);
+            if (!correlated)
             {
-                // In FIFO mode the order of this queue is the order on the wire: both happen under the gate.
+                // In FIFO mode the order of this queue is the order on the wire: both happen under the
+                // gate, and only a request that was encoded takes a place (no answer comes for the rest).
                 _inOrder.Enqueue(call);
             }
 
@@ -308,8 +313,6 @@ public sealed class WireframeClient<TFrame> : IAsyncDisposable
                 // Lost while we registered: the loop that fails calls may have missed this one.
                 call.Fail(lost);
             }
-
-            Encode(messageId, correlated ? call.CorrelationId : null, request);
         }
         catch
         {
@@ -399,7 +402,12 @@ public sealed class WireframeClient<TFrame> : IAsyncDisposable
             hook(ref frame);
         }
 
+        long before = _output.CanGetUnflushedBytes ? _output.UnflushedBytes : 0;
         _codec.Encode(frame, _output);
+        if (_output.CanGetUnflushedBytes)
+        {
+            Volatile.Write(ref _lastRequestLength, _output.UnflushedBytes - before);
+        }
     }
 
     /// <summary>
@@ -508,16 +516,17 @@ public sealed class WireframeClient<TFrame> : IAsyncDisposable
 
                 if (result.IsCompleted)
                 {
-                    failure = new WireframeConnectionLostException(buffer.IsEmpty
+                    failure = new WireframeConnectionLostException(WithInFlightHint(buffer.IsEmpty
                         ? "The server closed the connection."
-                        : $"The server closed the connection in the middle of a frame ({buffer.Length} bytes).");
+                        : $"The server closed the connection in the middle of a frame ({buffer.Length} bytes)."));
                     break;
                 }
             }
         }
         catch (Exception ex)
         {
-            failure = ex is WireframeConnectionLostException ? ex : new WireframeConnectionLostException($"The connection failed: {ex.Message}", ex);
+            failure = ex is WireframeConnectionLostException ? ex : new WireframeConnectionLostException(
+                ex is IOException or SocketException ? WithInFlightHint($"The connection failed: {ex.Message}") : $"The connection failed: {ex.Message}", ex);
         }
         finally
         {
@@ -578,6 +587,20 @@ public sealed class WireframeClient<TFrame> : IAsyncDisposable
         }
 
         Unmatched(frame);
+    }
+
+    /// <summary>
+    /// Adds what the caller needs to tell why a server dropped the connection under its calls: the
+    /// most common cause is a request above the server's maximum frame length, which a server refuses
+    /// by closing the connection, so the size of the last request is named next to that cause.
+    /// </summary>
+    private string WithInFlightHint(string reason)
+    {
+        int inFlight = InFlight;
+        long lastRequest = Volatile.Read(ref _lastRequestLength);
+        return inFlight == 0 || lastRequest == 0
+            ? reason
+            : string.Create(CultureInfo.InvariantCulture, $"{reason} {inFlight} call(s) were waiting; the last request sent was {lastRequest:N0} bytes. A server closes the connection when a frame is above its maximum frame length: if that is the cause, give the client's codec the server's limit (LengthDelimitedOptions.MaxFrameLength), so that such a request fails before it is sent and the connection stays up.");
     }
 
     /// <summary>Gives a frame to its call or stream: an error frame fails it, anything else is its response or next item.</summary>
