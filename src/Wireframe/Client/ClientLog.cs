@@ -18,4 +18,16 @@ internal static partial class ClientLog
 
     [LoggerMessage(603, LogLevel.Debug, "Call to message {MessageId} (correlation id {CorrelationId}) timed out after WireframeClientOptions.CallTimeout ({Timeout}).")]
     public static partial void CallTimedOut(ILogger logger, uint messageId, ulong correlationId, TimeSpan timeout);
+
+    [LoggerMessage(604, LogLevel.Information, "Pool connection {Slot} to {EndPoint} is down; reconnect attempt {Attempt} in {Delay}.")]
+    public static partial void Reconnecting(ILogger logger, int slot, string endPoint, int attempt, TimeSpan delay);
+
+    [LoggerMessage(605, LogLevel.Warning, "Reconnect attempt {Attempt} of pool connection {Slot} to {EndPoint} failed: {Reason}")]
+    public static partial void ReconnectFailed(ILogger logger, int attempt, int slot, string endPoint, string reason);
+
+    [LoggerMessage(606, LogLevel.Information, "Pool connection {Slot} to {EndPoint} is back after {Attempts} attempt(s).")]
+    public static partial void Reconnected(ILogger logger, int slot, string endPoint, int attempts);
+
+    [LoggerMessage(607, LogLevel.Debug, "Pool connection {Slot} to {EndPoint} closed: no call for WireframeClientPoolOptions.IdleTimeout ({IdleTimeout}).")]
+    public static partial void IdleClosed(ILogger logger, int slot, string endPoint, TimeSpan idleTimeout);
 }

@@ -308,6 +308,37 @@ public sealed class WireframeClientBuilder<TFrame>
         }
     }
 
+    /// <summary>Opens a pool of connections to a TCP server (see <see cref="WireframeClientPool{TFrame}"/>).</summary>
+    /// <param name="host">A host name or address.</param>
+    /// <param name="port">The port.</param>
+    /// <param name="configure">Changes the pool's options; <see langword="null"/> for one reconnecting connection.</param>
+    /// <param name="cancellationToken">Cancels connecting.</param>
+    /// <returns>The pool, with every connection open.</returns>
+    public ValueTask<WireframeClientPool<TFrame>> ConnectPoolAsync(string host, int port, Action<WireframeClientPoolOptions>? configure = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(host);
+        return ConnectPoolAsync(IPAddress.TryParse(host, out IPAddress? address) ? new IPEndPoint(address, port) : new DnsEndPoint(host, port), configure, cancellationToken);
+    }
+
+    /// <summary>
+    /// Opens a pool of connections to an endpoint: every connection connects as <see cref="ConnectAsync(EndPoint, CancellationToken)"/>
+    /// does (TLS, preamble, <c>OnConnected</c>), now and on every reconnect, with this builder's settings at that time.
+    /// </summary>
+    /// <param name="endPoint">Where the server listens.</param>
+    /// <param name="configure">Changes the pool's options; <see langword="null"/> for one reconnecting connection.</param>
+    /// <param name="cancellationToken">Cancels connecting.</param>
+    /// <returns>The pool, with every connection open.</returns>
+    /// <exception cref="TimeoutException">A connection took longer than <see cref="WireframeClientOptions.ConnectTimeout"/>; the others are closed.</exception>
+    public ValueTask<WireframeClientPool<TFrame>> ConnectPoolAsync(EndPoint endPoint, Action<WireframeClientPoolOptions>? configure = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(endPoint);
+        var options = new WireframeClientPoolOptions();
+        configure?.Invoke(options);
+        options.Validate();
+        Options.Validate();
+        return WireframeClientPool<TFrame>.ConnectAsync(this, endPoint, options.Clone(), cancellationToken);
+    }
+
     private async ValueTask WithinAsync(TimeSpan limit, string option, string what, Func<CancellationToken, Task> work, CancellationToken cancellationToken)
     {
         using var deadline = new CancellationTokenSource(limit, TimeProvider);

@@ -19,6 +19,9 @@ public sealed class WireframeClientMetrics
     private readonly Histogram<double> _duration;
     private readonly Counter<long> _unmatched;
     private readonly Counter<long> _droppedPushes;
+    private readonly UpDownCounter<long> _poolConnections;
+    private readonly UpDownCounter<long> _queuedCalls;
+    private readonly Counter<long> _reconnects;
 
     internal WireframeClientMetrics(IMeterFactory? meterFactory)
     {
@@ -32,6 +35,9 @@ public sealed class WireframeClientMetrics
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 30] });
         _unmatched = meter.CreateCounter<long>("wireframe.client.unmatched_responses", "{frame}", "Responses that matched no call.");
         _droppedPushes = meter.CreateCounter<long>("wireframe.client.dropped_pushes", "{frame}", "Pushes dropped because the subscriber was too far behind.");
+        _poolConnections = meter.CreateUpDownCounter<long>("wireframe.client.pool.connections", "{connection}", "Connections of client pools that are open.");
+        _queuedCalls = meter.CreateUpDownCounter<long>("wireframe.client.pool.queued_calls", "{call}", "Calls waiting in line for a pool connection.");
+        _reconnects = meter.CreateCounter<long>("wireframe.client.reconnects", "{attempt}", "Reconnect attempts of client pools, by outcome (tag wireframe.reconnect.outcome: ok, failed).");
     }
 
     internal static ActivitySource Source { get; } = new(MeterName);
@@ -52,6 +58,13 @@ public sealed class WireframeClientMetrics
     internal void Unmatched() => _unmatched.Add(1);
 
     internal void PushDropped() => _droppedPushes.Add(1);
+
+    internal void PoolConnectionChanged(int delta) => _poolConnections.Add(delta);
+
+    internal void QueuedCallsChanged(int delta) => _queuedCalls.Add(delta);
+
+    internal void ReconnectAttempted(bool succeeded) =>
+        _reconnects.Add(1, new KeyValuePair<string, object?>("wireframe.reconnect.outcome", succeeded ? "ok" : "failed"));
 
     internal static string OutcomeOf(Exception? error) => error switch
     {

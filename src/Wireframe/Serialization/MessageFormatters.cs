@@ -8,11 +8,16 @@ namespace Wireframe.Serialization;
 internal sealed class MessageFormatters
 {
     private readonly IMessageSerializer[] _serializers;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<Type, object> _resolved = new();
 
     public MessageFormatters(IEnumerable<IMessageSerializer> userSerializers)
     {
         _serializers = [BinaryMessageSerializer.Instance, RawBytesSerializer.Instance, .. userSerializers];
     }
+
+    /// <summary>Resolves a type's formatter once and remembers it, for callers (the client) that meet message types as they go.</summary>
+    public IMessageFormatter<T> GetCached<T>() =>
+        (IMessageFormatter<T>)_resolved.GetOrAdd(typeof(T), static (_, formatters) => formatters.Get<T>(), this);
 
     public IMessageFormatter<T> Get<T>()
     {

@@ -20,10 +20,14 @@ public sealed class TcpTestServer : IAsyncDisposable
 
     public int Port => EndPoint.Port;
 
-    public static async Task<TcpTestServer> StartAsync<TFrame>(WireframeAppBuilder<TFrame> app, Action<WireframeServerBuilder<TFrame>>? configure = null)
+    public static Task<TcpTestServer> StartAsync<TFrame>(WireframeAppBuilder<TFrame> app, Action<WireframeServerBuilder<TFrame>>? configure = null) =>
+        StartAsync(app, port: 0, configure);
+
+    /// <summary>Starts on a given port: 0 for a free one, or the port of a server that was stopped, to restart it.</summary>
+    public static async Task<TcpTestServer> StartAsync<TFrame>(WireframeAppBuilder<TFrame> app, int port, Action<WireframeServerBuilder<TFrame>>? configure = null)
     {
         var builder = WireframeServer.Create(app)
-            .ListenTcp(IPAddress.Loopback.ToString(), 0)
+            .ListenTcp(IPAddress.Loopback.ToString(), port)
             .ConfigureLogging(logging => logging.SetMinimumLevel(LogLevel.Warning));
         configure?.Invoke(builder);
         WireframeServer server = builder.Build();
