@@ -470,9 +470,10 @@ public sealed class WireframeClientPool<TFrame> : IAsyncDisposable
             }
 
             slot.State = _options.Reconnect ? PoolSlotState.Reconnecting : PoolSlotState.Idle;
-            if (!_options.Reconnect)
+            if (!_options.Reconnect && !_slots.Any(s => s.State is PoolSlotState.Ready or PoolSlotState.Opening))
             {
-                // Without reconnecting, the calls waiting for this slot are told now rather than at their timeout.
+                // Without reconnecting and with no other connection to serve them, the calls in line
+                // are told now rather than at their timeout.
                 FailWaiters(new WireframeConnectionLostException($"Reopening a connection to {_endPointText} failed and reconnecting is off ({nameof(WireframeClientPoolOptions)}.{nameof(WireframeClientPoolOptions.Reconnect)})."));
             }
         }
