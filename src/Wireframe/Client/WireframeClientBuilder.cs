@@ -260,6 +260,16 @@ public sealed class WireframeClientBuilder<TFrame>
                 socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.KeepAlive, options.KeepAlive);
             }
 
+            if (options.ReceiveBufferSize is int receiveBuffer)
+            {
+                socket.ReceiveBufferSize = receiveBuffer;
+            }
+
+            if (options.SendBufferSize is int sendBuffer)
+            {
+                socket.SendBufferSize = sendBuffer;
+            }
+
             await WithinAsync(options.ConnectTimeout, nameof(WireframeClientOptions.ConnectTimeout), $"Connecting to {endPoint}", token => socket.ConnectAsync(endPoint, token).AsTask(), cancellationToken).ConfigureAwait(false);
 
             Stream stream = new NetworkStream(socket, ownsSocket: false);

@@ -28,6 +28,12 @@ public sealed class WireframeClientOptions
     /// <summary>Gets or sets whether TCP keep-alive probes are on. Default <see langword="false"/>.</summary>
     public bool KeepAlive { get; set; }
 
+    /// <summary>Gets or sets the socket's receive buffer size in bytes (SO_RCVBUF); <see langword="null"/> (the default) leaves the system's.</summary>
+    public int? ReceiveBufferSize { get; set; }
+
+    /// <summary>Gets or sets the socket's send buffer size in bytes (SO_SNDBUF); <see langword="null"/> (the default) leaves the system's.</summary>
+    public int? SendBufferSize { get; set; }
+
     /// <summary>Throws when an option is out of range, naming it.</summary>
     /// <exception cref="ArgumentOutOfRangeException">An option is out of range.</exception>
     public void Validate()
@@ -37,6 +43,8 @@ public sealed class WireframeClientOptions
         Require(CallTimeout > TimeSpan.Zero || CallTimeout == Timeout.InfiniteTimeSpan, nameof(CallTimeout), CallTimeout);
         Require(PushBufferCapacity > 0, nameof(PushBufferCapacity), PushBufferCapacity);
         Require(Enum.IsDefined(CorrelationMode), nameof(CorrelationMode), CorrelationMode);
+        Require(ReceiveBufferSize is null or > 0, nameof(ReceiveBufferSize), ReceiveBufferSize ?? 0);
+        Require(SendBufferSize is null or > 0, nameof(SendBufferSize), SendBufferSize ?? 0);
     }
 
     internal WireframeClientOptions Clone() => (WireframeClientOptions)MemberwiseClone();
