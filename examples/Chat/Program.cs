@@ -1,6 +1,6 @@
 // Chat: pushes, a streamed history and a heartbeat on the default envelope wire format (JSON payloads).
 //   dotnet run --project examples/Chat                      server on 127.0.0.1:7878
-//   dotnet run --project examples/Chat -- --client alice    a terminal client (type lines; /history N; /quit)
+//   dotnet run --project examples/Chat -- --client alice    a terminal client on WireframeClient (type lines; /history N; /quit)
 //   --port N picks the port (0 = any free port), --heartbeat SECONDS (default 15, 0 = off), --quiet logs warnings only.
 using Microsoft.Extensions.Logging;
 using Wireframe.Examples;

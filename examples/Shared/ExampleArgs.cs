@@ -8,7 +8,7 @@ internal sealed class ExampleArgs
     public const int DefaultPort = 7878;
 
     /// <summary>Options that take a value, besides <c>--port</c> and <c>--host</c>.</summary>
-    private static readonly HashSet<string> ValueOptions = new(StringComparer.Ordinal) { "--client", "--heartbeat", "--put", "--get", "--file", "--fragment" };
+    private static readonly HashSet<string> ValueOptions = new(StringComparer.Ordinal) { "--client", "--count", "--heartbeat", "--put", "--get", "--file", "--fragment" };
 
     private readonly Dictionary<string, string> _values;
 
@@ -26,7 +26,8 @@ internal sealed class ExampleArgs
 
     public IReadOnlySet<string> Flags { get; }
 
-    public bool Has(string flag) => Flags.Contains(flag);
+    /// <summary>Gets whether an option was given, as a flag or with a value (PingPong's <c>--client</c> takes none, Chat's takes a name).</summary>
+    public bool Has(string flag) => Flags.Contains(flag) || _values.ContainsKey(flag);
 
     /// <summary>Gets the value of an option that takes one (see <see cref="ValueOptions"/>).</summary>
     public string? Value(string option) => _values.GetValueOrDefault(option);
@@ -47,7 +48,8 @@ internal sealed class ExampleArgs
                 case "--host" when i + 1 < args.Length:
                     host = args[++i];
                     break;
-                case var option when ValueOptions.Contains(option) && i + 1 < args.Length:
+                // An option followed by another option has no value of its own: "--client --count 5".
+                case var option when ValueOptions.Contains(option) && i + 1 < args.Length && !args[i + 1].StartsWith("--", StringComparison.Ordinal):
                     values[option] = args[++i];
                     break;
                 default:

@@ -1,4 +1,6 @@
+using Wireframe.Client;
 using Wireframe.Examples.Chat;
+using Wireframe.Messages;
 using Wireframe.Tests.Support;
 using static Wireframe.Tests.Chat.ChatWire;
 
@@ -14,24 +16,18 @@ public sealed class ChatTcpTests
     {
         var room = new ChatRoom();
         await using var server = await StartAsync(room);
-        await using var alice = await FrameSocket.ConnectAsync(server.EndPoint);
-        await using var bob = await FrameSocket.ConnectAsync(server.EndPoint);
+        await using WireframeClient<Envelope> alice = await ChatClients.ConnectAsync(server);
+        await using WireframeClient<Envelope> bob = await ChatClients.ConnectAsync(server);
 
-        await alice.SendAsync(Join("alice", 1));
-        Assert.Equal(["alice"], Welcome(await alice.ReadUntilAsync(r => r.MessageId == ChatIds.Welcome)).Members);
-        await bob.SendAsync(Join("bob", 1));
-        EnvelopeReply welcome = await bob.ReadUntilAsync(r => r.MessageId == ChatIds.Welcome);
-        Assert.Equal(1ul, welcome.CorrelationId);
-        Assert.Equal(["alice", "bob"], Welcome(welcome).Members);
+        Assert.Equal(["alice"], (await alice.JoinAsync("alice")).Members);
+        Assert.Equal(["alice", "bob"], (await bob.JoinAsync("bob")).Members);
 
-        await bob.SendAsync(Say("hi alice", 2));
-        EnvelopeReply atAlice = await alice.ReadLineSaidAsync("hi alice");
-        EnvelopeReply atBob = await bob.ReadLineSaidAsync("hi alice");
+        await bob.SendAsync(ChatIds.Say, new Say("hi alice"));
 
-        // Pushed, not a response: no correlation id, and the sender is named.
-        Assert.Null(atAlice.CorrelationId);
-        Assert.Equal("bob", Line(atAlice).From);
-        Assert.Equal(Line(atAlice), Line(atBob));
+        // Pushed, not a response: the client hands over only frames without a correlation id as pushes.
+        ChatLine atAlice = await alice.PushedLineSaidAsync("hi alice");
+        Assert.Equal("bob", atAlice.From);
+        Assert.Equal(atAlice, await bob.PushedLineSaidAsync("hi alice"));
         Assert.Equal(2, room.Members.ActiveHandles().Count);
     }
 
@@ -92,17 +88,15 @@ public sealed class ChatTcpTests
     {
         var room = new ChatRoom();
         await using var server = await StartAsync(room);
-        await using var alice = await FrameSocket.ConnectAsync(server.EndPoint);
-        await alice.SendAsync(Join("alice", 1));
-        await alice.ReadUntilAsync(r => r.MessageId == ChatIds.Welcome);
+        await using WireframeClient<Envelope> alice = await ChatClients.ConnectAsync(server);
+        await alice.JoinAsync("alice");
 
-        await using (var bob = await FrameSocket.ConnectAsync(server.EndPoint))
+        await using (WireframeClient<Envelope> bob = await ChatClients.ConnectAsync(server))
         {
-            await bob.SendAsync(Join("bob", 1));
-            await bob.ReadUntilAsync(r => r.MessageId == ChatIds.Welcome);
+            await bob.JoinAsync("bob");
         }
 
-        Assert.Equal("*", Line(await alice.ReadLineSaidAsync("bob left")).From);
+        Assert.Equal("*", (await alice.PushedLineSaidAsync("bob left")).From);
         Assert.Equal(1, room.Members.Count);
         Assert.Equal("alice", room.NameOf(room.Members.ActiveHandles().Single().ConnectionId));
     }
