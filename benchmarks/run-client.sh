@@ -39,6 +39,7 @@ for round in $(seq 1 "$ROUNDS"); do
   raw="$(rps_of "$WORK_DIR/loadgen.out")" calls="$(rps_of "$WORK_DIR/client.out")"
   ratio="$(awk -v a="$raw" -v b="$calls" 'BEGIN { printf "%.3f", b / a }')"
   ratios+=("$ratio")
-  printf 'round %d: load generator %s rt/s, client %s calls/s, client/raw %s\n' "$round" "$raw" "$calls" "$ratio"
+  alloc="$(grep -E '^bytes/call' "$WORK_DIR/client.out" | sed -E 's/^bytes\/call *: *//')"
+  printf 'round %d: load generator %s rt/s, client %s calls/s, client/raw %s; client bytes/call %s\n' "$round" "$raw" "$calls" "$ratio" "$alloc"
 done
 printf 'median client/raw over %d rounds: %s\n' "$ROUNDS" "$(median_of "${ratios[@]}")"

@@ -28,4 +28,12 @@ internal abstract class PendingCall<TFrame>
 
     /// <summary>Ends the call with an error.</summary>
     public abstract void Fail(Exception exception);
+
+    /// <summary>
+    /// Tells the call that the client's table of calls in flight (or FIFO line) no longer holds it:
+    /// the one who took it out calls this once, after it is done with the call.
+    /// </summary>
+    public virtual void Unregistered()
+    {
+    }
 }

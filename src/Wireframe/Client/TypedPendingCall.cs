@@ -1,32 +1,133 @@
 using System.Buffers;
+using System.Collections.Concurrent;
+using System.Threading.Tasks.Sources;
 using Wireframe.Framing;
 using Wireframe.Messages;
 using Wireframe.Serialization;
 
 namespace Wireframe.Client;
 
-/// <summary>A call whose response is read as <typeparamref name="TResponse"/>: the frame itself (copied), or its payload deserialized.</summary>
-internal sealed class TypedPendingCall<TFrame, TResponse>(IMessageFormatter<TResponse>? formatter, IFrameCodec<TFrame> codec, IEnvelopeFormat<TFrame> format) : PendingCall<TFrame>
+/// <summary>
+/// A call whose response is read as <typeparamref name="TResponse"/>: the frame itself (copied), or
+/// its payload deserialized. Reused from a pool, so a call in steady state allocates nothing of its own.
+/// </summary>
+/// <remarks>
+/// Three parties hold a call, and it goes back to the pool only when all three let go, because any
+/// of them may still touch it after the caller has its outcome: the caller (until it has read the
+/// outcome and dropped its cancellation registration), the client's table or FIFO line (until
+/// whoever takes it out is done with it), and whoever completes it (until completing has returned).
+/// Completion is claimed first, so only one of a response, a timeout, a cancellation or a lost
+/// connection ever sets the outcome.
+/// </remarks>
+internal sealed class TypedPendingCall<TFrame, TResponse> : PendingCall<TFrame>, IValueTaskSource<TResponse>
 {
-    private readonly TaskCompletionSource<TResponse> _outcome = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    // Shared by every client of this frame and response type; enough for a few busy connections.
+    private const int MaxPooled = 1024;
+    private static readonly ConcurrentQueue<TypedPendingCall<TFrame, TResponse>> Pool = new();
+    private static int s_pooled;
 
-    public Task<TResponse> Task => _outcome.Task;
+    private ManualResetValueTaskSourceCore<TResponse> _outcome = new() { RunContinuationsAsynchronously = true };
+    private IMessageFormatter<TResponse>? _formatter;
+    private IFrameCodec<TFrame> _codec = null!;
+    private IEnvelopeFormat<TFrame> _format = null!;
+    private int _claimed;
+    private int _holders;
 
-    public override bool IsDone => _outcome.Task.IsCompleted;
+    private TypedPendingCall()
+    {
+    }
+
+    public override bool IsDone => Volatile.Read(ref _claimed) != 0;
+
+    /// <summary>Gets the outcome, to be awaited exactly once, then <see cref="Release"/>d by the caller.</summary>
+    public ValueTask<TResponse> Outcome => new(this, _outcome.Version);
+
+    /// <summary>Takes a call from the pool (or makes one), held by the caller, the table and its completer.</summary>
+    public static TypedPendingCall<TFrame, TResponse> Rent(IMessageFormatter<TResponse>? formatter, IFrameCodec<TFrame> codec, IEnvelopeFormat<TFrame> format)
+    {
+        if (Pool.TryDequeue(out TypedPendingCall<TFrame, TResponse>? call))
+        {
+            Interlocked.Decrement(ref s_pooled);
+        }
+        else
+        {
+            call = new TypedPendingCall<TFrame, TResponse>();
+        }
+
+        call._formatter = formatter;
+        call._codec = codec;
+        call._format = format;
+        call.CorrelationId = 0;
+        call.MessageId = 0;
+        call.Deadline = 0;
+        call._holders = 3;
+        Volatile.Write(ref call._claimed, 0);
+        return call;
+    }
 
     public override bool Receive(in TFrame frame, ReadOnlySequence<byte> raw)
     {
+        if (!TryClaim())
+        {
+            return true;
+        }
+
+        TResponse response;
         try
         {
-            _outcome.TrySetResult(ClientFrames.Read(frame, raw, formatter, codec, format));
+            response = ClientFrames.Read(frame, raw, _formatter, _codec, _format);
         }
         catch (Exception ex)
         {
-            _outcome.TrySetException(ex);
+            _outcome.SetException(ex);
+            Release();
+            return true;
         }
 
+        _outcome.SetResult(response);
+        Release();
         return true;
     }
 
-    public override void Fail(Exception exception) => _outcome.TrySetException(exception);
+    public override void Fail(Exception exception)
+    {
+        if (TryClaim())
+        {
+            _outcome.SetException(exception);
+            Release();
+        }
+    }
+
+    public override void Unregistered() => Release();
+
+    /// <summary>Lets go of one hold; the last one returns the call to the pool.</summary>
+    public void Release()
+    {
+        if (Interlocked.Decrement(ref _holders) != 0)
+        {
+            return;
+        }
+
+        _outcome.Reset();
+        _formatter = null;
+        _codec = null!;
+        _format = null!;
+        if (Interlocked.Increment(ref s_pooled) <= MaxPooled)
+        {
+            Pool.Enqueue(this);
+        }
+        else
+        {
+            Interlocked.Decrement(ref s_pooled);
+        }
+    }
+
+    TResponse IValueTaskSource<TResponse>.GetResult(short token) => _outcome.GetResult(token);
+
+    ValueTaskSourceStatus IValueTaskSource<TResponse>.GetStatus(short token) => _outcome.GetStatus(token);
+
+    void IValueTaskSource<TResponse>.OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
+        _outcome.OnCompleted(continuation, state, token, flags);
+
+    private bool TryClaim() => Interlocked.CompareExchange(ref _claimed, 1, 0) == 0;
 }

@@ -20,9 +20,10 @@ namespace Wireframe.Client;
 /// </summary>
 /// <typeparam name="TFrame">The protocol's frame type.</typeparam>
 /// <remarks>
-/// Writes are serialized by one gate and batched: a caller that finds others waiting leaves the
-/// flush to the last of them. One receive loop reads the connection; it completes calls, and it
-/// never waits for a push subscriber (a full push buffer drops the oldest push).
+/// Callers never wait for the socket: each encodes its request into a shared buffer under a short
+/// lock, and one writer loop sends whatever has gathered in one write, so the requests of every
+/// caller a read of responses released go out together. One receive loop reads the connection; it
+/// completes calls, and it never waits for a push subscriber (a full push buffer drops the oldest push).
 /// </remarks>
 public sealed class WireframeClient<TFrame> : IAsyncDisposable
 {
@@ -30,7 +31,10 @@ public sealed class WireframeClient<TFrame> : IAsyncDisposable
     private readonly Stream _stream;
     private readonly PipeReader _input;
     private readonly PipeWriter _output;
-    private readonly WriterGate _gate = new();
+    private readonly Lock _writeLock = new();
+    private readonly Lock _tableLock = new();
+    private readonly WriterWakeUp _wakeWriter = new();
+    private readonly Task _writing;
     private readonly IFrameCodec<TFrame> _codec;
     private readonly IEnvelopeFormat<TFrame> _format;
     private readonly MessageFormatters _formatters;
@@ -43,7 +47,7 @@ public sealed class WireframeClient<TFrame> : IAsyncDisposable
     private readonly FrameHook<TFrame>[] _beforeSend;
     private readonly FrameHook<TFrame>[] _afterReceive;
     private readonly Action<Exception>? _onDisconnected;
-    private readonly ConcurrentDictionary<ulong, PendingCall<TFrame>> _calls = new();
+    private readonly Dictionary<ulong, PendingCall<TFrame>> _calls = [];
     private readonly ConcurrentQueue<PendingCall<TFrame>> _inOrder = new();
     private readonly Channel<TFrame> _pushes;
     private readonly Task _receiving;
@@ -52,9 +56,14 @@ public sealed class WireframeClient<TFrame> : IAsyncDisposable
     private readonly ILogger _logger;
     private readonly WireframeClientMetrics _metrics;
     private readonly long _callTimeoutTicks;
+    private ClientWriteBuffer _filling = new();
+    private ClientWriteBuffer _sending = new();
+    private bool _writerBusy;
+    private bool _closing;
+    private TaskCompletionSource? _drained;
+    private int _callCount;
     private long _lastCorrelationId;
     private long _lastRequestLength;
-    private int _flushScheduled;
     private long _unmatched;
     private long _droppedPushes;
     private Exception? _lost;
@@ -95,6 +104,7 @@ public sealed class WireframeClient<TFrame> : IAsyncDisposable
             _timeoutTicker = _time.CreateTimer(static state => ((WireframeClient<TFrame>)state!).ExpireCalls(), this, tick, tick);
         }
 
+        _writing = WriteLoopAsync();
         _receiving = Task.Run(ReceiveAsync);
         ClientLog.Connected(_logger, endPoint);
     }
@@ -103,7 +113,7 @@ public sealed class WireframeClient<TFrame> : IAsyncDisposable
     public ChannelReader<TFrame> Pushes => _pushes.Reader;
 
     /// <summary>Gets how many calls are waiting for their response.</summary>
-    public int InFlight => _options.CorrelationMode == CorrelationMode.Correlated ? _calls.Count : _inOrder.Count;
+    public int InFlight => _options.CorrelationMode == CorrelationMode.Correlated ? Volatile.Read(ref _callCount) : _inOrder.Count;
 
     /// <summary>Gets how many responses matched no call (an unknown or altered correlation id, or an answer to a call that already timed out); none of them reached a caller.</summary>
     public long UnmatchedResponses => Interlocked.Read(ref _unmatched);
@@ -121,22 +131,32 @@ public sealed class WireframeClient<TFrame> : IAsyncDisposable
     /// <param name="correlationId">A correlation id to carry, if any.</param>
     /// <param name="cancellationToken">Cancels waiting to write.</param>
     /// <returns>A task that completes when the message is in the connection's buffer (a flush is queued for it).</returns>
-    public async ValueTask SendAsync<TMessage>(uint messageId, TMessage message, ulong? correlationId = null, CancellationToken cancellationToken = default)
+    public ValueTask SendAsync<TMessage>(uint messageId, TMessage message, ulong? correlationId = null, CancellationToken cancellationToken = default)
     {
-        cancellationToken.ThrowIfCancellationRequested();
-        await _gate.EnterAsync().ConfigureAwait(false);
+        bool wake;
+        bool full;
         try
         {
-            ThrowIfLost();
-            Encode(messageId, correlationId, message);
+            cancellationToken.ThrowIfCancellationRequested();
+            lock (_writeLock)
+            {
+                ThrowIfClosed();
+                Encode(messageId, correlationId, message);
+                full = Enqueued(out wake);
+            }
         }
-        catch
+        catch (Exception ex)
         {
-            _gate.Exit();
-            throw;
+            // As from an async method: the failure is in the returned task, not thrown by the call.
+            return ValueTask.FromException(ex);
         }
 
-        await FlushAndExitAsync(cancellationToken).ConfigureAwait(false);
+        if (wake)
+        {
+            _wakeWriter.Wake();
+        }
+
+        return full ? new ValueTask(WaitForWriterAsync(cancellationToken)) : default;
     }
 
     /// <summary>Sends a request and waits for its response, read as <typeparamref name="TResponse"/>.</summary>
@@ -181,16 +201,29 @@ public sealed class WireframeClient<TFrame> : IAsyncDisposable
     /// <returns>A task that completes when the connection is closed.</returns>
     public async ValueTask DisposeAsync()
     {
+        bool wake;
+        lock (_writeLock)
+        {
+            // Requests already accepted still go out (the writer sends what it holds, then stops).
+            _closing = true;
+            wake = StartWriter();
+        }
+
+        if (wake)
+        {
+            _wakeWriter.Wake();
+        }
+
+        await _writing.ConfigureAwait(false);
         Lose(new WireframeConnectionLostException("The client was disposed."));
-        await _gate.EnterAsync().ConfigureAwait(false);
-        try
+        lock (_writeLock)
         {
-            await _output.CompleteAsync().ConfigureAwait(false);
+            // Nobody encodes any more (the client is closing) and the writer has stopped.
+            _filling.Dispose();
+            _sending.Dispose();
         }
-        finally
-        {
-            _gate.Exit();
-        }
+
+        await _output.CompleteAsync().ConfigureAwait(false);
 
         try
         {
@@ -227,7 +260,7 @@ public sealed class WireframeClient<TFrame> : IAsyncDisposable
         using Activity? activity = WireframeClientMetrics.Source.StartActivity("wireframe.client.stream", ActivityKind.Client);
         activity?.SetTag("server.address", _endPoint);
         activity?.SetTag("wireframe.message_id", messageId);
-        await RegisterAndSendAsync(stream, messageId, request, null, cancellationToken).ConfigureAwait(false);
+        await RegisterAndSendAsync(stream, messageId, request, cancellationToken).ConfigureAwait(false);
         try
         {
             while (await stream.Items.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
@@ -243,7 +276,12 @@ public sealed class WireframeClient<TFrame> : IAsyncDisposable
             if (!stream.IsDone)
             {
                 // Stopped early: what still comes for this stream is discarded.
-                Abandon(stream);
+                if (_options.CorrelationMode == CorrelationMode.Correlated)
+                {
+                    // FIFO streams keep their place in the line: the frames up to the terminator are theirs.
+                    Unregister(stream);
+                }
+
                 stream.Fail(new OperationCanceledException("The stream's consumer stopped."));
             }
         }
@@ -251,18 +289,43 @@ public sealed class WireframeClient<TFrame> : IAsyncDisposable
 
     private async Task<TResponse> CallCoreAsync<TRequest, TResponse>(uint messageId, TRequest request, ulong? explicitId, CancellationToken cancellationToken)
     {
-        var call = new TypedPendingCall<TFrame, TResponse>(typeof(TResponse) == typeof(TFrame) ? null : Formatter<TResponse>(), _codec, _format);
-        using Activity? activity = WireframeClientMetrics.Source.StartActivity("wireframe.client.call", ActivityKind.Client);
-        activity?.SetTag("server.address", _endPoint);
-        activity?.SetTag("wireframe.message_id", messageId);
+        IMessageFormatter<TResponse>? formatter = typeof(TResponse) == typeof(TFrame) ? null : Formatter<TResponse>();
+        Activity? activity = WireframeClientMetrics.Source.HasListeners() ? StartCallActivity(messageId) : null;
         long started = _time.GetTimestamp();
         _metrics.CallStarted();
         Exception? error = null;
+        var call = TypedPendingCall<TFrame, TResponse>.Rent(formatter, _codec, _format);
         try
         {
-            await RegisterAndSendAsync(call, messageId, request, explicitId, cancellationToken).ConfigureAwait(false);
+            cancellationToken.ThrowIfCancellationRequested();
+            if (Register(call, messageId, request, explicitId, started))
+            {
+                await WaitForWriterAsync(CancellationToken.None).ConfigureAwait(false);
+            }
+
             activity?.SetTag("wireframe.correlation_id", call.CorrelationId);
-            return await AwaitResponseAsync(call, this, cancellationToken).ConfigureAwait(false);
+            if (!cancellationToken.CanBeCanceled)
+            {
+                TResponse response = await call.Outcome.ConfigureAwait(false);
+                call.Release();
+                return response;
+            }
+
+            CancellationTokenRegistration registration = cancellationToken.UnsafeRegister(static (state, token) =>
+            {
+                var (client, cancelled) = ((WireframeClient<TFrame>, TypedPendingCall<TFrame, TResponse>))state!;
+                client.Cancel(cancelled, token);
+            }, (this, call));
+            try
+            {
+                return await call.Outcome.ConfigureAwait(false);
+            }
+            finally
+            {
+                // Only once no cancellation callback can run does the call go back to the pool.
+                registration.Dispose();
+                call.Release();
+            }
         }
         catch (Exception ex)
         {
@@ -273,83 +336,166 @@ public sealed class WireframeClient<TFrame> : IAsyncDisposable
         finally
         {
             _metrics.CallEnded(WireframeClientMetrics.OutcomeOf(error), _time.GetElapsedTime(started));
+            activity?.Dispose();
         }
     }
 
-    /// <summary>Registers a call or stream and writes its request, under the gate so FIFO order is wire order.</summary>
-    private async ValueTask RegisterAndSendAsync<TRequest>(PendingCall<TFrame> call, uint messageId, TRequest request, ulong? explicitId, CancellationToken cancellationToken)
+    private Activity? StartCallActivity(uint messageId)
+    {
+        Activity? activity = WireframeClientMetrics.Source.StartActivity("wireframe.client.call", ActivityKind.Client);
+        activity?.SetTag("server.address", _endPoint);
+        activity?.SetTag("wireframe.message_id", messageId);
+        return activity;
+    }
+
+    /// <summary>Registers a stream and writes its request.</summary>
+    private async ValueTask RegisterAndSendAsync<TRequest>(PendingCall<TFrame> call, uint messageId, TRequest request, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        bool correlated = _options.CorrelationMode == CorrelationMode.Correlated;
-        await _gate.EnterAsync().ConfigureAwait(false);
-        try
+        if (Register(call, messageId, request, null, 0))
         {
-            ThrowIfLost();
+            await WaitForWriterAsync(CancellationToken.None).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Registers a call or stream and encodes its request, under the write lock so that FIFO order
+    /// is wire order, and wakes the writer if it sleeps.
+    /// </summary>
+    /// <param name="call">The call or stream.</param>
+    /// <param name="messageId">The request's message id.</param>
+    /// <param name="request">The request.</param>
+    /// <param name="explicitId">The caller's correlation id, if it chose one.</param>
+    /// <param name="started">When the call started on the client's clock (its deadline counts from then); unused for streams.</param>
+    /// <returns>Whether the caller should wait for the writer first (too much is waiting to be sent).</returns>
+    private bool Register<TRequest>(PendingCall<TFrame> call, uint messageId, TRequest request, ulong? explicitId, long started)
+    {
+        bool correlated = _options.CorrelationMode == CorrelationMode.Correlated;
+        bool wake;
+        bool full;
+        lock (_writeLock)
+        {
+            ThrowIfClosed();
             call.MessageId = messageId;
             if (_timeoutTicker is not null && !call.IsStream)
             {
-                call.Deadline = _time.GetTimestamp() + _callTimeoutTicks;
+                call.Deadline = started + _callTimeoutTicks;
             }
 
             if (correlated)
             {
                 call.CorrelationId = explicitId ?? (ulong)Interlocked.Increment(ref _lastCorrelationId);
-                if (!_calls.TryAdd(call.CorrelationId, call))
+                lock (_tableLock)
                 {
-                    throw new InvalidOperationException($"Correlation id {call.CorrelationId} is already in use by a call in flight.");
+                    if (!_calls.TryAdd(call.CorrelationId, call))
+                    {
+                        throw new InvalidOperationException($"Correlation id {call.CorrelationId} is already in use by a call in flight.");
+                    }
+
+                    _callCount++;
                 }
             }
 
-            Encode(messageId, correlated ? call.CorrelationId : null, request);
+            try
+            {
+                Encode(messageId, correlated ? call.CorrelationId : null, request);
+            }
+            catch
+            {
+                if (correlated)
+                {
+                    Unregister(call);
+                }
+
+                throw;
+            }
+
             if (!correlated)
             {
                 // In FIFO mode the order of this queue is the order on the wire: both happen under the
-                // gate, and only a request that was encoded takes a place (no answer comes for the rest).
+                // lock, and only a request that was encoded takes a place (no answer comes for the rest).
                 _inOrder.Enqueue(call);
             }
 
-            if (Volatile.Read(ref _lost) is { } lost)
+            full = Enqueued(out wake);
+        }
+
+        if (wake)
+        {
+            _wakeWriter.Wake();
+        }
+
+        if (Volatile.Read(ref _lost) is { } lost)
+        {
+            // Lost while we registered: the loop that fails calls may have missed this one.
+            if (!correlated)
             {
-                // Lost while we registered: the loop that fails calls may have missed this one.
                 call.Fail(lost);
             }
-        }
-        catch
-        {
-            _calls.TryRemove(call.CorrelationId, out _);
-            _gate.Exit();
-            throw;
+            else if (Unregister(call))
+            {
+                call.Fail(lost);
+                call.Unregistered();
+            }
         }
 
-        await FlushAndExitAsync(CancellationToken.None).ConfigureAwait(false);
+        return full;
     }
 
-    private static async Task<TResponse> AwaitResponseAsync<TResponse>(TypedPendingCall<TFrame, TResponse> call, WireframeClient<TFrame> client, CancellationToken cancellationToken)
+    private void Cancel(PendingCall<TFrame> call, CancellationToken token)
     {
-        if (!cancellationToken.CanBeCanceled)
+        // FIFO calls keep their place in the line (their answer still comes, and is discarded then).
+        if (_options.CorrelationMode == CorrelationMode.Fifo)
         {
-            return await call.Task.ConfigureAwait(false);
+            call.Fail(new OperationCanceledException(token));
         }
-
-        using CancellationTokenRegistration registration = cancellationToken.Register(() =>
+        else if (Unregister(call))
         {
-            client.Abandon(call);
-            call.Fail(new OperationCanceledException(cancellationToken));
-        });
-        return await call.Task.ConfigureAwait(false);
+            call.Fail(new OperationCanceledException(token));
+            call.Unregistered();
+        }
+    }
+
+    /// <summary>Takes a call out of the table if it is still there.</summary>
+    /// <returns>Whether it was (the caller then owes <see cref="PendingCall{TFrame}.Unregistered"/>).</returns>
+    private bool Unregister(PendingCall<TFrame> call)
+    {
+        lock (_tableLock)
+        {
+            if (_calls.TryGetValue(call.CorrelationId, out PendingCall<TFrame>? registered) && ReferenceEquals(registered, call))
+            {
+                _calls.Remove(call.CorrelationId);
+                _callCount--;
+                return true;
+            }
+
+            return false;
+        }
     }
 
     /// <summary>Fails every call whose deadline has passed (the ticker, on the client's clock).</summary>
     private void ExpireCalls()
     {
         long now = _time.GetTimestamp();
-        foreach (KeyValuePair<ulong, PendingCall<TFrame>> entry in _calls)
+        List<PendingCall<TFrame>>? expired = null;
+        lock (_tableLock)
         {
-            if (entry.Value.Deadline != 0 && now >= entry.Value.Deadline && _calls.TryRemove(entry))
+            foreach (KeyValuePair<ulong, PendingCall<TFrame>> entry in _calls)
             {
-                ClientLog.CallTimedOut(_logger, entry.Value.MessageId, entry.Value.CorrelationId, _options.CallTimeout);
-                entry.Value.Fail(TimedOut(entry.Value));
+                if (entry.Value.Deadline != 0 && now >= entry.Value.Deadline)
+                {
+                    _calls.Remove(entry.Key);
+                    _callCount--;
+                    (expired ??= []).Add(entry.Value);
+                }
             }
+        }
+
+        foreach (PendingCall<TFrame> call in expired ?? [])
+        {
+            ClientLog.CallTimedOut(_logger, call.MessageId, call.CorrelationId, _options.CallTimeout);
+            call.Fail(TimedOut(call));
+            call.Unregistered();
         }
 
         foreach (PendingCall<TFrame> call in _inOrder)
@@ -365,15 +511,6 @@ public sealed class WireframeClient<TFrame> : IAsyncDisposable
     private TimeoutException TimedOut(PendingCall<TFrame> call) =>
         new($"No response to message {call.MessageId} (correlation id {call.CorrelationId}) within {nameof(WireframeClientOptions)}.{nameof(WireframeClientOptions.CallTimeout)} ({_options.CallTimeout}).");
 
-    private void Abandon(PendingCall<TFrame> call)
-    {
-        // FIFO calls keep their place in the queue (their answer still comes, and is discarded then).
-        if (_options.CorrelationMode == CorrelationMode.Correlated)
-        {
-            _calls.TryRemove(new KeyValuePair<ulong, PendingCall<TFrame>>(call.CorrelationId, call));
-        }
-    }
-
     private void Encode<TMessage>(uint messageId, ulong? correlationId, TMessage message)
     {
         if (message is TFrame asFrame)
@@ -383,6 +520,13 @@ public sealed class WireframeClient<TFrame> : IAsyncDisposable
         }
 
         IMessageFormatter<TMessage> formatter = Formatter<TMessage>();
+        if (formatter is IPayloadPassthrough<TMessage> passthrough)
+        {
+            // Bytes the caller already has go into the frame as they are, not through a scratch copy.
+            EncodeFrame(_format.CreateFrame(messageId, correlationId, passthrough.AsPayload(message)));
+            return;
+        }
+
         PooledBufferWriter scratch = PooledBufferWriter.RentScratch();
         try
         {
@@ -402,81 +546,113 @@ public sealed class WireframeClient<TFrame> : IAsyncDisposable
             hook(ref frame);
         }
 
-        long before = _output.CanGetUnflushedBytes ? _output.UnflushedBytes : 0;
-        _codec.Encode(frame, _output);
-        if (_output.CanGetUnflushedBytes)
+        int before = _filling.WrittenCount;
+        try
         {
-            Volatile.Write(ref _lastRequestLength, _output.UnflushedBytes - before);
+            _codec.Encode(frame, _filling);
         }
+        catch
+        {
+            // Nothing of a request that failed to encode goes on the wire.
+            _filling.Truncate(before);
+            throw;
+        }
+
+        Volatile.Write(ref _lastRequestLength, _filling.WrittenCount - before);
     }
 
     /// <summary>
-    /// Leaves the gate and makes sure what was written gets flushed: one flush, queued once, carries
-    /// every request written before it runs, so a burst of calls from many tasks costs one write to
-    /// the socket. A writer that finds more than <see cref="MaxUnflushedBytes"/> waiting flushes
-    /// itself first, which is the backpressure a slow server puts on callers.
+    /// After a request was encoded (under the write lock): starts the writer if it sleeps, and tells
+    /// whether more than <see cref="MaxUnsentBytes"/> wait to be sent, in which case the caller waits
+    /// for the writer, which is the backpressure a slow server puts on callers.
     /// </summary>
-    private async ValueTask FlushAndExitAsync(CancellationToken cancellationToken)
+    private bool Enqueued(out bool wake)
     {
-        try
-        {
-            if (_output.CanGetUnflushedBytes && _output.UnflushedBytes >= MaxUnflushedBytes)
-            {
-                await FlushHeldAsync(cancellationToken).ConfigureAwait(false);
-                return;
-            }
-        }
-        finally
-        {
-            _gate.Exit();
-        }
-
-        if (Interlocked.CompareExchange(ref _flushScheduled, 1, 0) == 0)
-        {
-            ThreadPool.UnsafeQueueUserWorkItem(static client => _ = client.FlushScheduledAsync(), this, preferLocal: false);
-        }
+        wake = StartWriter();
+        return _filling.WrittenCount >= MaxUnsentBytes;
     }
 
-    private const int MaxUnflushedBytes = 64 * 1024;
-
-    private async Task FlushScheduledAsync()
+    /// <summary>Marks the writer busy if it was not (under the write lock).</summary>
+    /// <returns>Whether it must be woken (after the lock is left).</returns>
+    private bool StartWriter()
     {
-        await _gate.EnterAsync().ConfigureAwait(false);
-        try
+        if (_writerBusy)
         {
-            // From here on, a new write schedules a new flush.
-            Volatile.Write(ref _flushScheduled, 0);
-            await FlushHeldAsync(CancellationToken.None).ConfigureAwait(false);
+            return false;
         }
-        catch (WireframeConnectionLostException)
-        {
-            // Every caller has been told.
-        }
-        finally
-        {
-            _gate.Exit();
-        }
+
+        _writerBusy = true;
+        return true;
     }
 
-    private async ValueTask FlushHeldAsync(CancellationToken cancellationToken)
+    private const int MaxUnsentBytes = 64 * 1024;
+
+    /// <summary>Waits until the writer has taken the requests gathered so far.</summary>
+    private Task WaitForWriterAsync(CancellationToken cancellationToken)
     {
-        if (Volatile.Read(ref _lost) is not null)
+        Task drained;
+        lock (_writeLock)
         {
-            return;
+            if (_filling.WrittenCount < MaxUnsentBytes || _lost is not null)
+            {
+                return Task.CompletedTask;
+            }
+
+            drained = (_drained ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
         }
 
-        try
+        return drained.WaitAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// The writer: sleeps until a request is encoded, then sends what has gathered, as one write,
+    /// while callers go on encoding into the other buffer; until the client is closed or lost.
+    /// </summary>
+    private async Task WriteLoopAsync()
+    {
+        while (true)
         {
-            FlushResult result = await _output.FlushAsync(cancellationToken).ConfigureAwait(false);
-            if (result.IsCompleted)
+            await _wakeWriter.WaitAsync().ConfigureAwait(false);
+            while (true)
             {
-                Lose(new WireframeConnectionLostException("The server stopped reading."));
+                ClientWriteBuffer batch;
+                TaskCompletionSource? drained;
+                lock (_writeLock)
+                {
+                    drained = _drained;
+                    _drained = null;
+                    if (_filling.WrittenCount == 0 || _lost is not null)
+                    {
+                        _writerBusy = false;
+                        if (_closing || _lost is not null)
+                        {
+                            drained?.TrySetResult();
+                            return;
+                        }
+
+                        break;
+                    }
+
+                    batch = _filling;
+                    _filling = _sending;
+                    _sending = batch;
+                }
+
+                // Whoever waited for room has its request in this batch.
+                drained?.TrySetResult();
+                try
+                {
+                    await _stream.WriteAsync(batch.WrittenMemory).ConfigureAwait(false);
+                }
+                catch (Exception ex)
+                {
+                    Lose(new WireframeConnectionLostException($"Writing to the server failed: {ex.Message}", ex));
+                }
+                finally
+                {
+                    batch.Reset();
+                }
             }
-        }
-        catch (Exception ex) when (ex is IOException or SocketException or ObjectDisposedException or InvalidOperationException)
-        {
-            Lose(new WireframeConnectionLostException($"Writing to the server failed: {ex.Message}", ex));
-            throw Volatile.Read(ref _lost)!;
         }
     }
 
@@ -552,6 +728,7 @@ public sealed class WireframeClient<TFrame> : IAsyncDisposable
                     if (!next.IsStream || _isTerminator!(frame) || _readError?.Invoke(frame) is not null)
                     {
                         _inOrder.TryDequeue(out _);
+                        next.Unregistered();
                     }
 
                     Unmatched(frame);
@@ -561,6 +738,7 @@ public sealed class WireframeClient<TFrame> : IAsyncDisposable
                 if (Deliver(next, frame, raw))
                 {
                     _inOrder.TryDequeue(out _);
+                    next.Unregistered();
                 }
 
                 return;
@@ -576,17 +754,33 @@ public sealed class WireframeClient<TFrame> : IAsyncDisposable
             return;
         }
 
-        if (_calls.TryGetValue(correlationId, out PendingCall<TFrame>? call))
+        PendingCall<TFrame>? call;
+        lock (_tableLock)
         {
-            if (Deliver(call, frame, raw))
+            if (_calls.TryGetValue(correlationId, out call) && !call.IsStream)
             {
-                _calls.TryRemove(new KeyValuePair<ulong, PendingCall<TFrame>>(correlationId, call));
+                _calls.Remove(correlationId);
+                _callCount--;
             }
+        }
 
+        if (call is null)
+        {
+            Unmatched(frame);
             return;
         }
 
-        Unmatched(frame);
+        if (!call.IsStream)
+        {
+            Deliver(call, frame, raw);
+            call.Unregistered();
+            return;
+        }
+
+        if (Deliver(call, frame, raw))
+        {
+            Unregister(call);
+        }
     }
 
     /// <summary>
@@ -637,17 +831,36 @@ public sealed class WireframeClient<TFrame> : IAsyncDisposable
             ClientLog.Disconnected(_logger, _endPoint, InFlight, lost.Message);
         }
 
-        foreach (KeyValuePair<ulong, PendingCall<TFrame>> entry in _calls)
+        PendingCall<TFrame>[] calls;
+        lock (_tableLock)
         {
-            if (_calls.TryRemove(entry))
-            {
-                entry.Value.Fail(lost);
-            }
+            calls = [.. _calls.Values];
+            _calls.Clear();
+            _callCount = 0;
+        }
+
+        foreach (PendingCall<TFrame> call in calls)
+        {
+            call.Fail(lost);
+            call.Unregistered();
         }
 
         while (_inOrder.TryDequeue(out PendingCall<TFrame>? call))
         {
             call.Fail(lost);
+            call.Unregistered();
+        }
+
+        bool wake;
+        lock (_writeLock)
+        {
+            // The writer stops (what it holds is not sent) and whoever waits for it goes on.
+            wake = StartWriter();
+        }
+
+        if (wake)
+        {
+            _wakeWriter.Wake();
         }
 
         _pushes.Writer.TryComplete();
@@ -669,11 +882,16 @@ public sealed class WireframeClient<TFrame> : IAsyncDisposable
         }
     }
 
-    private void ThrowIfLost()
+    private void ThrowIfClosed()
     {
         if (Volatile.Read(ref _lost) is { } lost)
         {
             throw new WireframeConnectionLostException(lost.Message, lost);
+        }
+
+        if (_closing)
+        {
+            throw new WireframeConnectionLostException("The client was disposed.");
         }
     }
 

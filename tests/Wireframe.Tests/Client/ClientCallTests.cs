@@ -37,6 +37,42 @@ public sealed class ClientCallTests
     }
 
     [Fact]
+    public async Task Calls_cancelled_at_random_moments_among_answered_ones_never_get_another_calls_response()
+    {
+        // Call objects are reused once their caller is done: a cancelled call's late answer must
+        // not reach the caller that got its object next.
+        await using var server = await TcpTestServer.StartAsync(EchoApp.CreateRouted());
+        await using WireframeClient<Envelope> client = await WireframeClient.CreateBuilder().ConnectAsync("127.0.0.1", server.Port);
+
+        int cancelled = 0;
+        var tasks = Enumerable.Range(0, 32).Select(worker => Task.Run(async () =>
+        {
+            for (int i = 0; i < 50; i++)
+            {
+                byte[] payload = Payloads.Random(24, seed: (worker * 1000) + i);
+                using var cancel = new CancellationTokenSource();
+                if (i % 3 == 0)
+                {
+                    cancel.CancelAfter(TimeSpan.FromTicks(i * 50));
+                }
+
+                try
+                {
+                    Assert.Equal(payload, await client.CallAsync<byte[], byte[]>(EchoApp.EchoMessageId, payload, cancel.Token));
+                }
+                catch (OperationCanceledException)
+                {
+                    Interlocked.Increment(ref cancelled);
+                }
+            }
+        }));
+        await Task.WhenAll(tasks).WaitAsync(Safety);
+
+        Assert.Equal(0, client.InFlight);
+        Assert.InRange(cancelled, 0, 32 * 17);
+    }
+
+    [Fact]
     public async Task An_explicit_correlation_id_goes_out_and_comes_back_and_ids_are_otherwise_assigned_from_1()
     {
         await using var server = await TcpTestServer.StartAsync(EchoApp.CreateRouted());
