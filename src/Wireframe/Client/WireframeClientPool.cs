@@ -34,10 +34,12 @@ public sealed class WireframeClientPool<TFrame> : IAsyncDisposable
     private readonly Channel<TFrame> _pushes;
     private readonly CancellationTokenSource _disposing = new();
     private readonly ITimer? _idleTicker;
+    private readonly TaskCompletionSource _backgroundStopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _cursor;
+    private int _background;
     private long _reconnects;
     private long _droppedPushes;
-    private bool _disposed;
+    private volatile bool _disposed;
 
     private WireframeClientPool(WireframeClientBuilder<TFrame> builder, EndPoint endPoint, WireframeClientPoolOptions options)
     {
@@ -129,7 +131,7 @@ public sealed class WireframeClientPool<TFrame> : IAsyncDisposable
         }
         finally
         {
-            Release(lease.Slot);
+            Release(lease);
         }
     }
 
@@ -157,7 +159,7 @@ public sealed class WireframeClientPool<TFrame> : IAsyncDisposable
         }
         finally
         {
-            Release(lease.Slot);
+            Release(lease);
         }
     }
 
@@ -180,7 +182,7 @@ public sealed class WireframeClientPool<TFrame> : IAsyncDisposable
         }
         finally
         {
-            Release(lease.Slot);
+            Release(lease);
         }
     }
 
@@ -225,11 +227,20 @@ public sealed class WireframeClientPool<TFrame> : IAsyncDisposable
 
         foreach (WireframeClient<TFrame> client in open)
         {
-            await client.DisposeAsync().ConfigureAwait(false);
+            await CloseQuietlyAsync(client).ConfigureAwait(false);
+        }
+
+        // Connects, reconnects and closes still under way end now (cancelled, or closing what they opened).
+        if (Volatile.Read(ref _background) > 0)
+        {
+            await _backgroundStopped.Task.ConfigureAwait(false);
         }
 
         _pushes.Writer.TryComplete();
     }
+
+    /// <summary>Gets the slots, for tests that check the state of each.</summary>
+    internal IReadOnlyList<PoolSlot<TFrame>> Slots => _slots;
 
     /// <summary>Opens every connection of a new pool; fails (and closes what opened) if any of them cannot connect.</summary>
     internal static async ValueTask<WireframeClientPool<TFrame>> ConnectAsync(WireframeClientBuilder<TFrame> builder, EndPoint endPoint, WireframeClientPoolOptions options, CancellationToken cancellationToken)
@@ -272,16 +283,22 @@ public sealed class WireframeClientPool<TFrame> : IAsyncDisposable
                     $"Every connection of the pool to {_endPointText} was lost and reconnecting is off ({nameof(WireframeClientPoolOptions)}.{nameof(WireframeClientPoolOptions.Reconnect)}).");
             }
 
-            if (_waiters.Count >= _options.MaxQueuedCalls)
-            {
-                throw new WireframeClientPoolFullException(
-                    $"{_waiters.Count} calls already wait for a connection to {_endPointText} ({nameof(WireframeClientPoolOptions)}.{nameof(WireframeClientPoolOptions.MaxQueuedCalls)}).");
-            }
-
             reopen = Array.Find(_slots, slot => slot.State == PoolSlotState.Idle);
             if (reopen is not null)
             {
+                // Even a call the full line refuses opens an idle connection for the calls after it.
                 reopen.State = PoolSlotState.Opening;
+            }
+
+            if (_waiters.Count >= _options.MaxQueuedCalls)
+            {
+                if (reopen is not null)
+                {
+                    RunInBackground(ReopenAsync(reopen));
+                }
+
+                throw new WireframeClientPoolFullException(
+                    $"{_waiters.Count} calls already wait for a connection to {_endPointText} ({nameof(WireframeClientPoolOptions)}.{nameof(WireframeClientPoolOptions.MaxQueuedCalls)}).");
             }
 
             waiter = _waiters.AddLast(new TaskCompletionSource<PoolLease<TFrame>>(TaskCreationOptions.RunContinuationsAsynchronously));
@@ -290,7 +307,7 @@ public sealed class WireframeClientPool<TFrame> : IAsyncDisposable
 
         if (reopen is not null)
         {
-            _ = ReopenAsync(reopen);
+            RunInBackground(ReopenAsync(reopen));
         }
 
         try
@@ -299,7 +316,7 @@ public sealed class WireframeClientPool<TFrame> : IAsyncDisposable
         }
         catch (Exception ex) when (ex is TimeoutException or OperationCanceledException)
         {
-            PoolSlot<TFrame>? granted = null;
+            PoolLease<TFrame>? granted = null;
             lock (_sync)
             {
                 if (waiter.List is not null)
@@ -310,13 +327,13 @@ public sealed class WireframeClientPool<TFrame> : IAsyncDisposable
                 else if (waiter.Value.Task.IsCompletedSuccessfully)
                 {
                     // Given a place just as the wait ended: give it back to the next in line.
-                    granted = waiter.Value.Task.Result.Slot;
+                    granted = waiter.Value.Task.Result;
                 }
             }
 
-            if (granted is not null)
+            if (granted is { } lease)
             {
-                Release(granted);
+                Release(lease);
             }
 
             if (ex is TimeoutException)
@@ -346,10 +363,17 @@ public sealed class WireframeClientPool<TFrame> : IAsyncDisposable
         return null;
     }
 
-    private void Release(PoolSlot<TFrame> slot)
+    /// <summary>Gives a place back; a place on a connection that has since been replaced no longer counts against the new one.</summary>
+    private void Release(PoolLease<TFrame> lease)
     {
         lock (_sync)
         {
+            PoolSlot<TFrame> slot = lease.Slot;
+            if (slot.Client != lease.Client)
+            {
+                return;
+            }
+
             slot.InFlight--;
             slot.LastUsed = _time.GetTimestamp();
             GrantWaiters(slot);
@@ -390,24 +414,29 @@ public sealed class WireframeClientPool<TFrame> : IAsyncDisposable
             {
                 slot.Client = client;
                 slot.State = PoolSlotState.Ready;
-                slot.LastUsed = _time.GetTimestamp();
+                slot.InFlight = 0;
+                slot.LastUsed = slot.ConnectedAt = _time.GetTimestamp();
                 GrantWaiters(slot);
             }
         }
 
         if (!installed)
         {
-            await client.DisposeAsync().ConfigureAwait(false);
+            await CloseQuietlyAsync(client).ConfigureAwait(false);
             return false;
         }
 
         _metrics.PoolConnectionChanged(1);
         _ = ForwardPushesAsync(client);
-        _ = WatchAsync(slot, client);
+        RunInBackground(WatchAsync(slot, client));
         return true;
     }
 
-    /// <summary>Waits for a connection to end, then reconnects its slot (or marks it closed) unless the pool closed it on purpose.</summary>
+    /// <summary>
+    /// Waits for a connection to end, closes it, and then (unless the pool closed it on purpose)
+    /// reconnects its slot, or, without reconnecting, serves the calls in line from an idle slot or
+    /// fails them when nothing is left to serve them.
+    /// </summary>
     private async Task WatchAsync(PoolSlot<TFrame> slot, WireframeClient<TFrame> client)
     {
         try
@@ -420,28 +449,68 @@ public sealed class WireframeClientPool<TFrame> : IAsyncDisposable
         }
 
         _metrics.PoolConnectionChanged(-1);
+        PoolSlot<TFrame>? reopen = null;
         lock (_sync)
         {
             if (slot.Client != client)
             {
-                // Closed by the pool (idle, or disposed).
+                // Closed by the pool (idle, or disposed), which also disposes it.
                 return;
             }
 
             slot.Client = null;
-            slot.State = _options.Reconnect ? PoolSlotState.Reconnecting : PoolSlotState.Closed;
-            if (!_options.Reconnect && _slots.All(s => s.State == PoolSlotState.Closed))
+            if (_time.GetElapsedTime(slot.ConnectedAt) >= _options.ReconnectMaxDelay)
             {
-                FailWaiters(new WireframeConnectionLostException(
-                    $"Every connection of the pool to {_endPointText} was lost and reconnecting is off ({nameof(WireframeClientPoolOptions)}.{nameof(WireframeClientPoolOptions.Reconnect)})."));
+                // It stayed up: the backoff starts over. A connection dropped sooner keeps its count,
+                // so a server that accepts and drops at once is retried ever more slowly.
+                slot.Failures = 0;
+            }
+
+            if (_options.Reconnect)
+            {
+                slot.State = PoolSlotState.Reconnecting;
+            }
+            else
+            {
+                slot.State = PoolSlotState.Closed;
+                reopen = ServeOrFailLine();
             }
         }
 
-        if (_options.Reconnect)
+        await CloseQuietlyAsync(client).ConfigureAwait(false);
+        if (reopen is not null)
         {
-            await ReconnectAsync(slot, firstAttemptAt: 0).ConfigureAwait(false);
+            await ReopenAsync(reopen).ConfigureAwait(false);
+        }
+        else if (_options.Reconnect)
+        {
+            await ReconnectAsync(slot).ConfigureAwait(false);
         }
     }
+
+    /// <summary>
+    /// Without reconnecting, when calls wait in line and no connection is open or opening: an idle slot
+    /// to open for them, or, with none left, the line failed. Under the lock.
+    /// </summary>
+    private PoolSlot<TFrame>? ServeOrFailLine()
+    {
+        if (_waiters.Count == 0 || _slots.Any(s => s.State is PoolSlotState.Ready or PoolSlotState.Opening))
+        {
+            return null;
+        }
+
+        if (Array.Find(_slots, s => s.State == PoolSlotState.Idle) is { } idle)
+        {
+            idle.State = PoolSlotState.Opening;
+            return idle;
+        }
+
+        FailWaiters(NoConnectionLeft());
+        return null;
+    }
+
+    private WireframeConnectionLostException NoConnectionLeft() =>
+        new($"No connection of the pool to {_endPointText} is open and reconnecting is off ({nameof(WireframeClientPoolOptions)}.{nameof(WireframeClientPoolOptions.Reconnect)}).");
 
     /// <summary>Opens an idle slot again for a call that needs it; if that fails, the slot goes the way of a lost connection.</summary>
     private async Task ReopenAsync(PoolSlot<TFrame> slot)
@@ -449,6 +518,7 @@ public sealed class WireframeClientPool<TFrame> : IAsyncDisposable
         try
         {
             WireframeClient<TFrame> client = await _builder.ConnectAsync(_endPoint, _disposing.Token).ConfigureAwait(false);
+            _metrics.ReconnectAttempted(succeeded: true);
             await InstallOrCloseAsync(slot, client).ConfigureAwait(false);
             return;
         }
@@ -473,22 +543,28 @@ public sealed class WireframeClientPool<TFrame> : IAsyncDisposable
             if (!_options.Reconnect && !_slots.Any(s => s.State is PoolSlotState.Ready or PoolSlotState.Opening))
             {
                 // Without reconnecting and with no other connection to serve them, the calls in line
-                // are told now rather than at their timeout.
-                FailWaiters(new WireframeConnectionLostException($"Reopening a connection to {_endPointText} failed and reconnecting is off ({nameof(WireframeClientPoolOptions)}.{nameof(WireframeClientPoolOptions.Reconnect)})."));
+                // are told now rather than at their timeout (this slot is not tried again for them).
+                FailWaiters(NoConnectionLeft());
             }
         }
 
         if (_options.Reconnect)
         {
-            await ReconnectAsync(slot, firstAttemptAt: 1).ConfigureAwait(false);
+            slot.Failures = 1;
+            await ReconnectAsync(slot).ConfigureAwait(false);
         }
     }
 
-    /// <summary>Reconnects a slot: waits out a backoff delay, connects (preamble and setup hook included), and again with a longer delay on failure, until it succeeds or the pool is disposed.</summary>
-    private async Task ReconnectAsync(PoolSlot<TFrame> slot, int firstAttemptAt)
+    /// <summary>
+    /// Reconnects a slot: waits out a backoff delay, connects (preamble and setup hook included), and
+    /// again with a longer delay on failure, until it succeeds or the pool is disposed. The attempt
+    /// count carries over from connections that did not stay up (see <see cref="WatchAsync"/>).
+    /// </summary>
+    private async Task ReconnectAsync(PoolSlot<TFrame> slot)
     {
-        for (int attempt = firstAttemptAt; ; attempt++)
+        while (true)
         {
+            int attempt = slot.Failures++;
             TimeSpan delay = BackoffDelay(attempt);
             ClientLog.Reconnecting(_logger, slot.Index, _endPointText, attempt + 1, delay);
             try
@@ -546,8 +622,40 @@ public sealed class WireframeClientPool<TFrame> : IAsyncDisposable
 
         foreach (WireframeClient<TFrame> client in idle)
         {
-            _ = client.DisposeAsync().AsTask();
+            RunInBackground(CloseQuietlyAsync(client));
         }
+    }
+
+    /// <summary>Closes a connection whose end nobody waits for; a connection that already failed may fail again closing.</summary>
+    private static async Task CloseQuietlyAsync(WireframeClient<TFrame> client)
+    {
+        try
+        {
+            await client.DisposeAsync().ConfigureAwait(false);
+        }
+        catch (Exception)
+        {
+            // It is gone either way.
+        }
+    }
+
+    /// <summary>Keeps count of work that outlives the call that started it, so that disposing the pool can wait for it.</summary>
+    private void RunInBackground(Task work)
+    {
+        Interlocked.Increment(ref _background);
+        work.ContinueWith(
+            static (_, state) =>
+            {
+                var pool = (WireframeClientPool<TFrame>)state!;
+                if (Interlocked.Decrement(ref pool._background) == 0 && pool._disposed)
+                {
+                    pool._backgroundStopped.TrySetResult();
+                }
+            },
+            this,
+            CancellationToken.None,
+            TaskContinuationOptions.ExecuteSynchronously,
+            TaskScheduler.Default);
     }
 
     private async Task ForwardPushesAsync(WireframeClient<TFrame> client)
