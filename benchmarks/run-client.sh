@@ -4,7 +4,8 @@
 # One routed Echo server runs pinned to core 0. Each round runs, one after the other, on core 1:
 # Wireframe.LoadGen with 1 connection x CALLERS frames in flight (the raw ceiling of one
 # connection), then the Benchmarks project's --client-calls with CALLERS tasks calling through ONE
-# WireframeClient connection. The ratio client / load generator is printed per round, and the median.
+# WireframeClient connection, then the same with CompleteCallsInline. The ratios client / load generator
+# are printed per round, and their medians.
 #
 # Usage: benchmarks/run-e2e.sh build && dotnet build -c Release benchmarks/Wireframe.Benchmarks
 #        ROUNDS=5 benchmarks/run-client.sh
@@ -30,16 +31,21 @@ trap cleanup EXIT
 
 taskset -c "$SERVER_CPU" dotnet "$ECHO_DLL" --quiet --port 0 >"$WORK_DIR/server.log" 2>&1 & SERVER_PID=$!
 port="$(port_of "$WORK_DIR/server.log")"
-ratios=()
+ratios=() inline_ratios=()
 for round in $(seq 1 "$ROUNDS"); do
   taskset -c "$CLIENT_CPU" dotnet "$LOADGEN_DLL" --port "$port" --connections 1 --inflight "$CALLERS" --size "$SIZE" \
     --warmup "$WARMUP" --duration "$DURATION" --mode envelope >"$WORK_DIR/loadgen.out" 2>&1
-  taskset -c "$CLIENT_CPU" dotnet "$BENCH_DLL" --client-calls --port "$port" --callers "$CALLERS" --size "$SIZE" \
+  taskset -c "$CLIENT_CPU" env DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1 dotnet "$BENCH_DLL" --client-calls --port "$port" --callers "$CALLERS" --size "$SIZE" \
     --warmup "$WARMUP" --duration "$DURATION" >"$WORK_DIR/client.out" 2>&1
-  raw="$(rps_of "$WORK_DIR/loadgen.out")" calls="$(rps_of "$WORK_DIR/client.out")"
+  taskset -c "$CLIENT_CPU" env DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1 dotnet "$BENCH_DLL" --client-calls --inline --port "$port" --callers "$CALLERS" --size "$SIZE" \
+    --warmup "$WARMUP" --duration "$DURATION" >"$WORK_DIR/inline.out" 2>&1
+  raw="$(rps_of "$WORK_DIR/loadgen.out")" calls="$(rps_of "$WORK_DIR/client.out")" inline="$(rps_of "$WORK_DIR/inline.out")"
   ratio="$(awk -v a="$raw" -v b="$calls" 'BEGIN { printf "%.3f", b / a }')"
-  ratios+=("$ratio")
+  inline_ratio="$(awk -v a="$raw" -v b="$inline" 'BEGIN { printf "%.3f", b / a }')"
+  ratios+=("$ratio") inline_ratios+=("$inline_ratio")
   alloc="$(grep -E '^bytes/call' "$WORK_DIR/client.out" | sed -E 's/^bytes\/call *: *//')"
-  printf 'round %d: load generator %s rt/s, client %s calls/s, client/raw %s; client bytes/call %s\n' "$round" "$raw" "$calls" "$ratio" "$alloc"
+  inline_alloc="$(grep -E '^bytes/call' "$WORK_DIR/inline.out" | sed -E 's/^bytes\/call *: *//' | cut -d' ' -f1)"
+  printf 'round %d: load generator %s rt/s; client %s calls/s (%s); inline %s calls/s (%s); bytes/call %s, inline %s\n' \
+    "$round" "$raw" "$calls" "$ratio" "$inline" "$inline_ratio" "$alloc" "$inline_alloc"
 done
-printf 'median client/raw over %d rounds: %s\n' "$ROUNDS" "$(median_of "${ratios[@]}")"
+printf 'median client/raw over %d rounds: %s (default), %s (CompleteCallsInline)\n' "$ROUNDS" "$(median_of "${ratios[@]}")" "$(median_of "${inline_ratios[@]}")"

@@ -22,7 +22,10 @@ internal static class ClientCallBenchmark
         var duration = TimeSpan.FromSeconds(Option(args, "--duration", 8));
         byte[] payload = Frames.Payload(size);
 
-        await using WireframeClient<Envelope> client = await WireframeClient.CreateBuilder().ConnectAsync("127.0.0.1", port);
+        bool inline = args.Contains("--inline");
+        await using WireframeClient<Envelope> client = await WireframeClient.CreateBuilder()
+            .Configure(options => options.CompleteCallsInline = inline)
+            .ConnectAsync("127.0.0.1", port);
         long calls = 0;
         bool measuring = false;
         using var stop = new CancellationTokenSource();

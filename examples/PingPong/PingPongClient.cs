@@ -45,7 +45,7 @@ public static class PingPongClient
         var calls = new Task<Pong>[count];
         for (int i = 0; i < count; i++)
         {
-            calls[i] = client.CallAsync<Ping, Pong>(PingPongApp.PingMessageId, new Ping((uint)i + 1), cancellationToken);
+            calls[i] = client.CallAsync<Ping, Pong>(PingPongApp.PingMessageId, new Ping((uint)i + 1), cancellationToken).AsTask();
         }
 
         Pong[] pongs = await Task.WhenAll(calls);

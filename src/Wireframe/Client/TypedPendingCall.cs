@@ -26,7 +26,7 @@ internal sealed class TypedPendingCall<TFrame, TResponse> : PendingCall<TFrame>,
     private static readonly ConcurrentQueue<TypedPendingCall<TFrame, TResponse>> Pool = new();
     private static int s_pooled;
 
-    private ManualResetValueTaskSourceCore<TResponse> _outcome = new() { RunContinuationsAsynchronously = true };
+    private ManualResetValueTaskSourceCore<TResponse> _outcome = new() { RunContinuationsAsynchronously = false };
     private IMessageFormatter<TResponse>? _formatter;
     private IFrameCodec<TFrame> _codec = null!;
     private IEnvelopeFormat<TFrame> _format = null!;
@@ -43,7 +43,11 @@ internal sealed class TypedPendingCall<TFrame, TResponse> : PendingCall<TFrame>,
     public ValueTask<TResponse> Outcome => new(this, _outcome.Version);
 
     /// <summary>Takes a call from the pool (or makes one), held by the caller, the table and its completer.</summary>
-    public static TypedPendingCall<TFrame, TResponse> Rent(IMessageFormatter<TResponse>? formatter, IFrameCodec<TFrame> codec, IEnvelopeFormat<TFrame> format)
+    /// <param name="formatter">Reads the response; <see langword="null"/> when the response is the frame itself.</param>
+    /// <param name="codec">The client's codec.</param>
+    /// <param name="format">The client's envelope format.</param>
+    /// <param name="inline">Whether the caller resumes on the thread that completes the call (<see cref="WireframeClientOptions.CompleteCallsInline"/>).</param>
+    public static TypedPendingCall<TFrame, TResponse> Rent(IMessageFormatter<TResponse>? formatter, IFrameCodec<TFrame> codec, IEnvelopeFormat<TFrame> format, bool inline)
     {
         if (Pool.TryDequeue(out TypedPendingCall<TFrame, TResponse>? call))
         {
@@ -61,6 +65,7 @@ internal sealed class TypedPendingCall<TFrame, TResponse> : PendingCall<TFrame>,
         call.MessageId = 0;
         call.Deadline = 0;
         call._holders = 3;
+        call._outcome.RunContinuationsAsynchronously = !inline;
         Volatile.Write(ref call._claimed, 0);
         return call;
     }

@@ -280,7 +280,8 @@ public sealed class WireframeClientBuilder<TFrame>
                 await WithinAsync(options.ConnectTimeout, nameof(WireframeClientOptions.ConnectTimeout), "The TLS handshake", token => ssl.AuthenticateAsClientAsync(tls, token), cancellationToken).ConfigureAwait(false);
             }
 
-            var input = PipeReader.Create(stream);
+            // Large reads: a burst of responses to many callers arrives in one read, not in 4 KiB pieces.
+            var input = PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: 64 * 1024, minimumReadSize: 16 * 1024));
             var output = PipeWriter.Create(stream);
             if (Preamble is { } preamble)
             {

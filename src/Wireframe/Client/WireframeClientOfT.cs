@@ -59,6 +59,8 @@ public sealed class WireframeClient<TFrame> : IAsyncDisposable
     private ClientWriteBuffer _filling = new();
     private ClientWriteBuffer _sending = new();
     private bool _writerBusy;
+    private bool _sendAfterDispatch;
+    private int _dispatchThread;
     private bool _closing;
     private TaskCompletionSource? _drained;
     private int _callCount;
@@ -165,10 +167,10 @@ public sealed class WireframeClient<TFrame> : IAsyncDisposable
     /// <param name="messageId">The request's message id.</param>
     /// <param name="request">The request.</param>
     /// <param name="cancellationToken">Cancels the call (the response, if it comes, is then discarded).</param>
-    /// <returns>The response.</returns>
+    /// <returns>The response. Await it once (or turn it into a task with <c>AsTask()</c>, to keep or combine it): the machinery behind it is reused for later calls.</returns>
     /// <exception cref="TimeoutException">No response within <see cref="WireframeClientOptions.CallTimeout"/>.</exception>
     /// <exception cref="WireframeConnectionLostException">The connection ended first.</exception>
-    public Task<TResponse> CallAsync<TRequest, TResponse>(uint messageId, TRequest request, CancellationToken cancellationToken = default) =>
+    public ValueTask<TResponse> CallAsync<TRequest, TResponse>(uint messageId, TRequest request, CancellationToken cancellationToken = default) =>
         CallCoreAsync<TRequest, TResponse>(messageId, request, null, cancellationToken);
 
     /// <summary>Sends a request with a correlation id of the caller's choosing and waits for its response.</summary>
@@ -178,8 +180,8 @@ public sealed class WireframeClient<TFrame> : IAsyncDisposable
     /// <param name="request">The request.</param>
     /// <param name="correlationId">The correlation id; it must not be in use by another call in flight.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
-    /// <returns>The response.</returns>
-    public Task<TResponse> CallAsync<TRequest, TResponse>(uint messageId, TRequest request, ulong correlationId, CancellationToken cancellationToken = default) =>
+    /// <returns>The response; await it once.</returns>
+    public ValueTask<TResponse> CallAsync<TRequest, TResponse>(uint messageId, TRequest request, ulong correlationId, CancellationToken cancellationToken = default) =>
         CallCoreAsync<TRequest, TResponse>(messageId, request, correlationId, cancellationToken);
 
     /// <summary>Sends a request and waits for the response frame itself (to dispatch on its message id).</summary>
@@ -187,8 +189,8 @@ public sealed class WireframeClient<TFrame> : IAsyncDisposable
     /// <param name="messageId">The request's message id.</param>
     /// <param name="request">The request.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
-    /// <returns>The response frame, in memory the caller owns.</returns>
-    public Task<TFrame> CallAsync<TRequest>(uint messageId, TRequest request, CancellationToken cancellationToken = default) =>
+    /// <returns>The response frame, in memory the caller owns; await it once.</returns>
+    public ValueTask<TFrame> CallAsync<TRequest>(uint messageId, TRequest request, CancellationToken cancellationToken = default) =>
         CallCoreAsync<TRequest, TFrame>(messageId, request, null, cancellationToken);
 
     /// <summary>Reads a frame's payload as a message (a push, or a frame from <see cref="CallAsync{TRequest}(uint, TRequest, CancellationToken)"/>).</summary>
@@ -287,14 +289,15 @@ public sealed class WireframeClient<TFrame> : IAsyncDisposable
         }
     }
 
-    private async Task<TResponse> CallCoreAsync<TRequest, TResponse>(uint messageId, TRequest request, ulong? explicitId, CancellationToken cancellationToken)
+    [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<TResponse> CallCoreAsync<TRequest, TResponse>(uint messageId, TRequest request, ulong? explicitId, CancellationToken cancellationToken)
     {
         IMessageFormatter<TResponse>? formatter = typeof(TResponse) == typeof(TFrame) ? null : Formatter<TResponse>();
         Activity? activity = WireframeClientMetrics.Source.HasListeners() ? StartCallActivity(messageId) : null;
         long started = _time.GetTimestamp();
         _metrics.CallStarted();
         Exception? error = null;
-        var call = TypedPendingCall<TFrame, TResponse>.Rent(formatter, _codec, _format);
+        var call = TypedPendingCall<TFrame, TResponse>.Rent(formatter, _codec, _format, _options.CompleteCallsInline);
         try
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -568,8 +571,71 @@ public sealed class WireframeClient<TFrame> : IAsyncDisposable
     /// </summary>
     private bool Enqueued(out bool wake)
     {
-        wake = StartWriter();
+        if (_dispatchThread == Environment.CurrentManagedThreadId)
+        {
+            // A caller the receive loop resumed (CompleteCallsInline): the loop sends what they wrote
+            // once the read is dispatched, in one write, without waking the writer.
+            _sendAfterDispatch = true;
+            wake = false;
+        }
+        else
+        {
+            wake = StartWriter();
+        }
+
         return _filling.WrittenCount >= MaxUnsentBytes;
+    }
+
+    /// <summary>
+    /// The receive loop sends what the callers it resumed wrote, unless the writer is at work (it
+    /// then sends it too). Afterwards the writer is woken if more came meanwhile, or if the client is
+    /// closing or lost and the writer must see it to stop.
+    /// </summary>
+    private async ValueTask SendAfterDispatchAsync()
+    {
+        ClientWriteBuffer batch;
+        TaskCompletionSource? drained;
+        lock (_writeLock)
+        {
+            _sendAfterDispatch = false;
+            if (_writerBusy || _filling.WrittenCount == 0 || _lost is not null)
+            {
+                return;
+            }
+
+            _writerBusy = true;
+            drained = _drained;
+            _drained = null;
+            batch = _filling;
+            _filling = _sending;
+            _sending = batch;
+        }
+
+        drained?.TrySetResult();
+        try
+        {
+            await _stream.WriteAsync(batch.WrittenMemory).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            Lose(new WireframeConnectionLostException($"Writing to the server failed: {ex.Message}", ex));
+        }
+        finally
+        {
+            batch.Reset();
+        }
+
+        bool wake;
+        lock (_writeLock)
+        {
+            _writerBusy = false;
+            wake = (_filling.WrittenCount > 0 || _closing || _lost is not null) && StartWriter();
+        }
+
+        if (wake)
+        {
+            _wakeWriter.Wake();
+        }
     }
 
     /// <summary>Marks the writer busy if it was not (under the write lock).</summary>
@@ -665,6 +731,11 @@ public sealed class WireframeClient<TFrame> : IAsyncDisposable
             {
                 ReadResult result = await _input.ReadAsync().ConfigureAwait(false);
                 ReadOnlySequence<byte> buffer = result.Buffer;
+                if (_options.CompleteCallsInline)
+                {
+                    _dispatchThread = Environment.CurrentManagedThreadId;
+                }
+
                 try
                 {
                     while (true)
@@ -687,7 +758,13 @@ public sealed class WireframeClient<TFrame> : IAsyncDisposable
                 }
                 finally
                 {
+                    _dispatchThread = 0;
                     _input.AdvanceTo(buffer.Start, buffer.End);
+                }
+
+                if (_sendAfterDispatch)
+                {
+                    await SendAfterDispatchAsync().ConfigureAwait(false);
                 }
 
                 if (result.IsCompleted)
@@ -735,7 +812,15 @@ public sealed class WireframeClient<TFrame> : IAsyncDisposable
                     return;
                 }
 
-                if (Deliver(next, frame, raw))
+                if (!next.IsStream)
+                {
+                    // Out of the line before its caller resumes (perhaps right here, inline), so the
+                    // caller never sees its own call still counted in flight.
+                    _inOrder.TryDequeue(out _);
+                    Deliver(next, frame, raw);
+                    next.Unregistered();
+                }
+                else if (Deliver(next, frame, raw))
                 {
                     _inOrder.TryDequeue(out _);
                     next.Unregistered();

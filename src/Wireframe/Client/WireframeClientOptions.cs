@@ -28,6 +28,17 @@ public sealed class WireframeClientOptions
     /// <summary>Gets or sets whether TCP keep-alive probes are on. Default <see langword="false"/>.</summary>
     public bool KeepAlive { get; set; }
 
+    /// <summary>
+    /// Gets or sets whether a caller resumes from its call on the client's receive loop, as soon as
+    /// its response is read, instead of on the thread pool. The requests that resumed callers make
+    /// then leave together in one write from the receive loop, with no thread hop per call, which is
+    /// much faster for many callers on one connection. The price: until a resumed caller next awaits,
+    /// no other response on the connection is read, so code after <c>await CallAsync</c> must not
+    /// block or run long (and must never wait synchronously for another call, which would deadlock).
+    /// Default <see langword="false"/>.
+    /// </summary>
+    public bool CompleteCallsInline { get; set; }
+
     /// <summary>Gets or sets the socket's receive buffer size in bytes (SO_RCVBUF); <see langword="null"/> (the default) leaves the system's.</summary>
     public int? ReceiveBufferSize { get; set; }
 

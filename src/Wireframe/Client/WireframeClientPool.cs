@@ -118,11 +118,12 @@ public sealed class WireframeClientPool<TFrame> : IAsyncDisposable
     /// <param name="messageId">The request's message id.</param>
     /// <param name="request">The request.</param>
     /// <param name="cancellationToken">Cancels waiting for a connection, or the call.</param>
-    /// <returns>The response.</returns>
+    /// <returns>The response; await it once (or call <c>AsTask()</c> to keep it).</returns>
     /// <exception cref="TimeoutException">No connection was free within <see cref="WireframeClientPoolOptions.AcquireTimeout"/>, or no response came within the call timeout.</exception>
     /// <exception cref="WireframeClientPoolFullException">Too many calls already wait for a connection.</exception>
     /// <exception cref="WireframeConnectionLostException">The call's connection ended before its response.</exception>
-    public async Task<TResponse> CallAsync<TRequest, TResponse>(uint messageId, TRequest request, CancellationToken cancellationToken = default)
+    [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder<>))]
+    public async ValueTask<TResponse> CallAsync<TRequest, TResponse>(uint messageId, TRequest request, CancellationToken cancellationToken = default)
     {
         PoolLease<TFrame> lease = await AcquireAsync(cancellationToken).ConfigureAwait(false);
         try
@@ -140,8 +141,8 @@ public sealed class WireframeClientPool<TFrame> : IAsyncDisposable
     /// <param name="messageId">The request's message id.</param>
     /// <param name="request">The request.</param>
     /// <param name="cancellationToken">Cancels waiting for a connection, or the call.</param>
-    /// <returns>The response frame, in memory the caller owns.</returns>
-    public Task<TFrame> CallAsync<TRequest>(uint messageId, TRequest request, CancellationToken cancellationToken = default) =>
+    /// <returns>The response frame, in memory the caller owns; await it once.</returns>
+    public ValueTask<TFrame> CallAsync<TRequest>(uint messageId, TRequest request, CancellationToken cancellationToken = default) =>
         CallAsync<TRequest, TFrame>(messageId, request, cancellationToken);
 
     /// <summary>Sends a message on one of the connections without waiting for an answer.</summary>

@@ -14,7 +14,7 @@ internal static class ChatClients
         await ChatClient.CreateBuilder().ConnectAsync("127.0.0.1", server.Port).AsTask().WaitAsync(Safety);
 
     public static async Task<Welcome> JoinAsync(this WireframeClient<Envelope> member, string name) =>
-        await member.CallAsync<Join, Welcome>(ChatIds.Join, new Join(name)).WaitAsync(Safety);
+        await member.CallAsync<Join, Welcome>(ChatIds.Join, new Join(name)).AsTask().WaitAsync(Safety);
 
     /// <summary>Reads the next push, which must be a line of chat.</summary>
     public static async Task<ChatLine> NextPushedLineAsync(this WireframeClient<Envelope> member)

@@ -78,8 +78,8 @@ public sealed class ClientCallTests
         await using var server = await TcpTestServer.StartAsync(EchoApp.CreateRouted());
         await using WireframeClient<Envelope> client = await WireframeClient.CreateBuilder().ConnectAsync("127.0.0.1", server.Port);
 
-        Envelope first = await client.CallAsync(EchoApp.EchoMessageId, new byte[] { 1 }).WaitAsync(Safety);
-        Envelope chosen = await client.CallAsync<byte[], Envelope>(EchoApp.EchoMessageId, [2], correlationId: 0xABCDEF).WaitAsync(Safety);
+        Envelope first = await client.CallAsync(EchoApp.EchoMessageId, new byte[] { 1 }).AsTask().WaitAsync(Safety);
+        Envelope chosen = await client.CallAsync<byte[], Envelope>(EchoApp.EchoMessageId, [2], correlationId: 0xABCDEF).AsTask().WaitAsync(Safety);
 
         Assert.Equal(1UL, first.CorrelationId);
         Assert.Equal(0xABCDEFUL, chosen.CorrelationId);
@@ -100,7 +100,7 @@ public sealed class ClientCallTests
             .OnUnmatchedResponse((correlationId, messageId) => reported.TrySetResult((correlationId, messageId)))
             .ConnectAsync("127.0.0.1", server.Port);
 
-        Task<byte[]> call = client.CallAsync<byte[], byte[]>(5, [9]);
+        Task<byte[]> call = client.CallAsync<byte[], byte[]>(5, [9]).AsTask();
         (ulong? correlationId, uint messageId) = await reported.Task.WaitAsync(Safety);
 
         Assert.Equal(1001UL, correlationId);
@@ -131,7 +131,7 @@ public sealed class ClientCallTests
         await using var server = await TcpTestServer.StartAsync(app);
         await using WireframeClient<Envelope> client = await WireframeClient.CreateBuilder().ConnectAsync("127.0.0.1", server.Port);
 
-        byte[] reply = await client.CallAsync<byte[], byte[]>(6, [42]).WaitAsync(Safety);
+        byte[] reply = await client.CallAsync<byte[], byte[]>(6, [42]).AsTask().WaitAsync(Safety);
         var pushes = new List<byte>();
         for (int i = 0; i < 3; i++)
         {
@@ -164,13 +164,13 @@ public sealed class ClientCallTests
         await using var server = await TcpTestServer.StartAsync(app);
         await using WireframeClient<Envelope> client = await WireframeClient.CreateBuilder().ConnectAsync("127.0.0.1", server.Port);
 
-        Task<byte[]> pending = client.CallAsync<byte[], byte[]>(8, [1]);
+        Task<byte[]> pending = client.CallAsync<byte[], byte[]>(8, [1]).AsTask();
         await waiting.Task.WaitAsync(Safety);
         await client.SendAsync<byte[]>(7, [2]);
 
         await Assert.ThrowsAsync<WireframeConnectionLostException>(() => pending.WaitAsync(Safety));
         await client.Completion.WaitAsync(Safety);
-        await Assert.ThrowsAsync<WireframeConnectionLostException>(() => client.CallAsync<byte[], byte[]>(1, [3]));
+        await Assert.ThrowsAsync<WireframeConnectionLostException>(() => client.CallAsync<byte[], byte[]>(1, [3]).AsTask());
     }
 
     [Fact]
@@ -210,12 +210,12 @@ public sealed class ClientCallTests
         await using WireframeClient<Envelope> client = await WireframeClient.CreateBuilder().ConnectAsync("127.0.0.1", server.Port);
         using var cancel = new CancellationTokenSource();
 
-        Task<byte[]> slow = client.CallAsync<byte[], byte[]>(9, [1], cancel.Token);
+        Task<byte[]> slow = client.CallAsync<byte[], byte[]>(9, [1], cancel.Token).AsTask();
         cancel.Cancel();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => slow.WaitAsync(Safety));
         release.SetResult();
 
-        Assert.Equal([5], await client.CallAsync<byte[], byte[]>(1, [5]).WaitAsync(Safety));
+        Assert.Equal([5], await client.CallAsync<byte[], byte[]>(1, [5]).AsTask().WaitAsync(Safety));
 
         // The cancelled call's answer still comes (in any order with the other): counted, given to nobody.
         await Fragmentation.FragmentKit.WaitUntilAsync(() => client.UnmatchedResponses == 1, "the late answer counted as unmatched");

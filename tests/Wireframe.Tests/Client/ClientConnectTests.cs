@@ -32,7 +32,7 @@ public sealed class ClientConnectTests
             .ConnectAsync("127.0.0.1", server.Port).AsTask().WaitAsync(Safety);
 
         Assert.Equal("WELCOME alice", greeting);
-        Assert.Equal([1, 2], await client.CallAsync<byte[], byte[]>(EchoApp.EchoMessageId, [1, 2]).WaitAsync(Safety));
+        Assert.Equal([1, 2], await client.CallAsync<byte[], byte[]>(EchoApp.EchoMessageId, [1, 2]).AsTask().WaitAsync(Safety));
     }
 
     [Fact]
@@ -98,7 +98,7 @@ public sealed class ClientConnectTests
             .OnDisconnected(reason => disconnected.TrySetResult(reason))
             .ConnectAsync("127.0.0.1", server.Port);
 
-        byte[] echoed = await client.CallAsync<byte[], byte[]>(EchoApp.EchoMessageId, [1]).WaitAsync(Safety);
+        byte[] echoed = await client.CallAsync<byte[], byte[]>(EchoApp.EchoMessageId, [1]).AsTask().WaitAsync(Safety);
         await client.DisposeAsync();
 
         Assert.Equal([1, 10, 20], echoed);
@@ -121,7 +121,7 @@ public sealed class ClientConnectTests
 
             await using WireframeClient<Envelope> client = await WireframeClient.CreateBuilder()
                 .ConnectAsync(new System.Net.Sockets.UnixDomainSocketEndPoint(path)).AsTask().WaitAsync(Safety);
-            Task<byte[]>[] calls = [.. Enumerable.Range(0, 10).Select(i => client.CallAsync<byte[], byte[]>(EchoApp.EchoMessageId, [(byte)i]))];
+            Task<byte[]>[] calls = [.. Enumerable.Range(0, 10).Select(i => client.CallAsync<byte[], byte[]>(EchoApp.EchoMessageId, [(byte)i]).AsTask())];
 
             byte[][] echoed = await Task.WhenAll(calls).WaitAsync(Safety);
             Assert.Equal(Enumerable.Range(0, 10).Select(i => (byte)i), echoed.Select(e => e[0]));
@@ -152,7 +152,7 @@ public sealed class ClientConnectTests
             })
             .ConnectAsync("127.0.0.1", port).AsTask().WaitAsync(Safety);
 
-        Assert.Equal([3, 4], await client.CallAsync<byte[], byte[]>(EchoApp.EchoMessageId, [3, 4]).WaitAsync(Safety));
+        Assert.Equal([3, 4], await client.CallAsync<byte[], byte[]>(EchoApp.EchoMessageId, [3, 4]).AsTask().WaitAsync(Safety));
         Assert.Equal("CN=wireframe.test", seen);
 
         // The system's validation refuses the same self-signed certificate.

@@ -52,10 +52,10 @@ public sealed class ClientDiagnosticsTests
 
         for (int i = 0; i < 3; i++)
         {
-            await client.CallAsync<byte[], byte[]>(EchoApp.EchoMessageId, [1]).WaitAsync(Safety);
+            await client.CallAsync<byte[], byte[]>(EchoApp.EchoMessageId, [1]).AsTask().WaitAsync(Safety);
         }
 
-        Task<byte[]> lost = client.CallAsync<byte[], byte[]>(5, [2]);
+        Task<byte[]> lost = client.CallAsync<byte[], byte[]>(5, [2]).AsTask();
         await Fragmentation.FragmentKit.WaitUntilAsync(() => client.UnmatchedResponses == 1, "the altered response seen");
         time.Advance(TimeSpan.FromSeconds(31));
         await Assert.ThrowsAsync<TimeoutException>(() => lost.WaitAsync(Safety));

@@ -16,10 +16,10 @@ public sealed class ClientFrameLimitTests
     {
         await using var server = await TcpTestServer.StartAsync(EchoApp.CreateRouted(new LengthDelimitedOptions { MaxFrameLength = 1024 }));
         await using WireframeClient<Envelope> client = await WireframeClient.CreateBuilder().ConnectAsync("127.0.0.1", server.Port);
-        Assert.Equal([1], await client.CallAsync<byte[], byte[]>(EchoApp.EchoMessageId, [1]).WaitAsync(Safety));
+        Assert.Equal([1], await client.CallAsync<byte[], byte[]>(EchoApp.EchoMessageId, [1]).AsTask().WaitAsync(Safety));
 
         var lost = await Assert.ThrowsAsync<WireframeConnectionLostException>(
-            () => client.CallAsync<byte[], byte[]>(EchoApp.EchoMessageId, new byte[4096]).WaitAsync(Safety));
+            () => client.CallAsync<byte[], byte[]>(EchoApp.EchoMessageId, new byte[4096]).AsTask().WaitAsync(Safety));
 
         // 4 (length prefix) + 13 (message id, flags, correlation id) + 4,096 payload.
         Assert.Contains("the last request sent was 4,113 bytes", lost.Message, StringComparison.Ordinal);
@@ -34,11 +34,11 @@ public sealed class ClientFrameLimitTests
         await using WireframeClient<Envelope> client = await WireframeClient.CreateBuilder(framing).ConnectAsync("127.0.0.1", server.Port);
 
         var refused = await Assert.ThrowsAsync<InvalidOperationException>(
-            () => client.CallAsync<byte[], byte[]>(EchoApp.EchoMessageId, new byte[4096]).WaitAsync(Safety));
+            () => client.CallAsync<byte[], byte[]>(EchoApp.EchoMessageId, new byte[4096]).AsTask().WaitAsync(Safety));
 
         Assert.Contains("LengthDelimitedOptions.MaxFrameLength (1024)", refused.Message, StringComparison.Ordinal);
         Assert.Equal(0, client.InFlight);
-        Assert.Equal([7], await client.CallAsync<byte[], byte[]>(EchoApp.EchoMessageId, [7]).WaitAsync(Safety));
+        Assert.Equal([7], await client.CallAsync<byte[], byte[]>(EchoApp.EchoMessageId, [7]).AsTask().WaitAsync(Safety));
     }
 
     [Fact]
@@ -50,9 +50,9 @@ public sealed class ClientFrameLimitTests
             .Configure(options => options.CorrelationMode = CorrelationMode.Fifo)
             .ConnectAsync("127.0.0.1", server.Port);
 
-        await Assert.ThrowsAsync<InvalidOperationException>(() => client.CallAsync<byte[], byte[]>(EchoApp.EchoMessageId, new byte[4096]).WaitAsync(Safety));
+        await Assert.ThrowsAsync<InvalidOperationException>(() => client.CallAsync<byte[], byte[]>(EchoApp.EchoMessageId, new byte[4096]).AsTask().WaitAsync(Safety));
 
-        Assert.Equal([1], await client.CallAsync<byte[], byte[]>(EchoApp.EchoMessageId, [1]).WaitAsync(Safety));
-        Assert.Equal([2], await client.CallAsync<byte[], byte[]>(EchoApp.EchoMessageId, [2]).WaitAsync(Safety));
+        Assert.Equal([1], await client.CallAsync<byte[], byte[]>(EchoApp.EchoMessageId, [1]).AsTask().WaitAsync(Safety));
+        Assert.Equal([2], await client.CallAsync<byte[], byte[]>(EchoApp.EchoMessageId, [2]).AsTask().WaitAsync(Safety));
     }
 }

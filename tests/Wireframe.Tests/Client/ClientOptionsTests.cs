@@ -59,6 +59,6 @@ public sealed class ClientOptionsTests
             .ConnectAsync("127.0.0.1", server.Port);
 
         byte[] payload = Payloads.Random(512 * 1024, seed: 3);
-        Assert.Equal(payload, await client.CallAsync<byte[], byte[]>(EchoApp.EchoMessageId, payload).WaitAsync(TimeSpan.FromSeconds(60)));
+        Assert.Equal(payload, await client.CallAsync<byte[], byte[]>(EchoApp.EchoMessageId, payload).AsTask().WaitAsync(TimeSpan.FromSeconds(60)));
     }
 }

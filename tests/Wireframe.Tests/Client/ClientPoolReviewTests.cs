@@ -56,16 +56,16 @@ public sealed class ClientPoolReviewTests
                 options.IdleTimeout = TimeSpan.FromMinutes(1);
                 options.MaxQueuedCalls = 0;
             }).AsTask().WaitAsync(Safety);
-        Assert.Equal([1], await pool.CallAsync<byte[], byte[]>(EchoApp.EchoMessageId, [1]).WaitAsync(Safety));
+        Assert.Equal([1], await pool.CallAsync<byte[], byte[]>(EchoApp.EchoMessageId, [1]).AsTask().WaitAsync(Safety));
 
         time.Advance(TimeSpan.FromSeconds(75));
         Assert.Equal(0, pool.Connected);
 
         // With no line a call that finds no open connection may be refused, but it starts the reopen.
-        Exception? refused = await Record.ExceptionAsync(() => pool.CallAsync<byte[], byte[]>(EchoApp.EchoMessageId, [2]).WaitAsync(Safety));
+        Exception? refused = await Record.ExceptionAsync(() => pool.CallAsync<byte[], byte[]>(EchoApp.EchoMessageId, [2]).AsTask().WaitAsync(Safety));
         Assert.True(refused is null or WireframeClientPoolFullException, $"Unexpected: {refused}");
         await Fragmentation.FragmentKit.WaitUntilAsync(() => pool.Connected == 1, "the idle connection was opened again");
-        Assert.Equal([3], await pool.CallAsync<byte[], byte[]>(EchoApp.EchoMessageId, [3]).WaitAsync(Safety));
+        Assert.Equal([3], await pool.CallAsync<byte[], byte[]>(EchoApp.EchoMessageId, [3]).AsTask().WaitAsync(Safety));
     }
 
     [Fact]
@@ -107,14 +107,14 @@ public sealed class ClientPoolReviewTests
         IReadOnlyList<PoolSlot<Envelope>> slots = pool.Slots;
 
         // Connection 0 carries an unanswered call; connection 1 carries nothing and is closed as idle.
-        Task<byte[]> blocking = pool.CallAsync<byte[], byte[]>(9, [0]);
+        Task<byte[]> blocking = pool.CallAsync<byte[], byte[]>(9, [0]).AsTask();
         WireframeConnection serverSide = await held.Task.WaitAsync(Safety);
         time.Advance(TimeSpan.FromSeconds(75));
         Assert.Equal(1, pool.Connected);
 
         // A call waits in line; its reopen of connection 1 fails, and it keeps waiting for connection 0.
         Volatile.Write(ref refuse, 1);
-        Task<byte[]> waiting = pool.CallAsync<byte[], byte[]>(EchoApp.EchoMessageId, [2]);
+        Task<byte[]> waiting = pool.CallAsync<byte[], byte[]>(EchoApp.EchoMessageId, [2]).AsTask();
         await Fragmentation.FragmentKit.WaitUntilAsync(
             () => Volatile.Read(ref refused) == 1 && slots[1].State == PoolSlotState.Idle,
             "the reopen failed and the slot is idle again");

@@ -50,16 +50,16 @@ public sealed class ClientPoolTests
                 return ValueTask.CompletedTask;
             })
             .ConnectPoolAsync("127.0.0.1", port, options => options.AcquireTimeout = TimeSpan.FromHours(1)).AsTask().WaitAsync(Safety);
-        Assert.Equal([1], await pool.CallAsync<byte[], byte[]>(EchoApp.EchoMessageId, [1]).WaitAsync(Safety));
+        Assert.Equal([1], await pool.CallAsync<byte[], byte[]>(EchoApp.EchoMessageId, [1]).AsTask().WaitAsync(Safety));
 
-        Task<byte[]> unanswered = pool.CallAsync<byte[], byte[]>(9, [2]);
+        Task<byte[]> unanswered = pool.CallAsync<byte[], byte[]>(9, [2]).AsTask();
         await Fragmentation.FragmentKit.WaitUntilAsync(() => pool.InFlight == 1, "the unanswered call in flight");
         await server.DisposeAsync();
         await Assert.ThrowsAsync<WireframeConnectionLostException>(() => unanswered.WaitAsync(Safety));
         await Fragmentation.FragmentKit.WaitUntilAsync(() => pool.Connected == 0, "the pool saw the connection go");
 
         // A call made while the server is down waits in line for the reconnect instead of failing.
-        Task<byte[]> early = pool.CallAsync<byte[], byte[]>(EchoApp.EchoMessageId, [3]);
+        Task<byte[]> early = pool.CallAsync<byte[], byte[]>(EchoApp.EchoMessageId, [3]).AsTask();
         await using var restarted = await TcpTestServer.StartAsync(App(), port);
         await Fragmentation.FragmentKit.WaitUntilAsync(
             () =>
@@ -70,7 +70,7 @@ public sealed class ClientPoolTests
             "reconnected after the backoff delay");
 
         Assert.Equal([3], await early.WaitAsync(Safety));
-        Assert.Equal([4], await pool.CallAsync<byte[], byte[]>(EchoApp.EchoMessageId, [4]).WaitAsync(Safety));
+        Assert.Equal([4], await pool.CallAsync<byte[], byte[]>(EchoApp.EchoMessageId, [4]).AsTask().WaitAsync(Safety));
         Assert.Equal(1, pool.Reconnects);
         Assert.Equal(2, Volatile.Read(ref preambles));
         Assert.Equal(2, Volatile.Read(ref setups));
@@ -93,7 +93,7 @@ public sealed class ClientPoolTests
 
         for (byte i = 0; i < 9; i++)
         {
-            Assert.Equal([i], await pool.CallAsync<byte[], byte[]>(1, [i]).WaitAsync(Safety));
+            Assert.Equal([i], await pool.CallAsync<byte[], byte[]>(1, [i]).AsTask().WaitAsync(Safety));
         }
 
         Assert.Equal(3, seenBy.Count);
@@ -121,12 +121,12 @@ public sealed class ClientPoolTests
         await using WireframeClientPool<Envelope> pool = await WireframeClient.CreateBuilder()
             .ConnectPoolAsync("127.0.0.1", server.Port, options => options.MaxInFlightPerConnection = 1).AsTask().WaitAsync(Safety);
 
-        Task<byte[]> blocking = pool.CallAsync<byte[], byte[]>(1, [0]);
+        Task<byte[]> blocking = pool.CallAsync<byte[], byte[]>(1, [0]).AsTask();
         await Fragmentation.FragmentKit.WaitUntilAsync(() => arrivals.Count == 1, "the first call reached the server");
         var queued = new List<Task<byte[]>>();
         for (byte i = 1; i <= 3; i++)
         {
-            queued.Add(pool.CallAsync<byte[], byte[]>(1, [i]));
+            queued.Add(pool.CallAsync<byte[], byte[]>(1, [i]).AsTask());
             int expected = i;
             await Fragmentation.FragmentKit.WaitUntilAsync(() => pool.QueuedCalls == expected, $"call {i} in line");
         }
@@ -169,11 +169,11 @@ public sealed class ClientPoolTests
                 options.AcquireTimeout = TimeSpan.FromSeconds(5);
             }).AsTask().WaitAsync(Safety);
 
-        Task<byte[]> busy = pool.CallAsync<byte[], byte[]>(1, [1]);
-        Task<byte[]> waiting = pool.CallAsync<byte[], byte[]>(1, [2]);
+        Task<byte[]> busy = pool.CallAsync<byte[], byte[]>(1, [1]).AsTask();
+        Task<byte[]> waiting = pool.CallAsync<byte[], byte[]>(1, [2]).AsTask();
         await Fragmentation.FragmentKit.WaitUntilAsync(() => pool.QueuedCalls == 1, "the second call in line");
 
-        var full = await Assert.ThrowsAsync<WireframeClientPoolFullException>(() => pool.CallAsync<byte[], byte[]>(1, [3]).WaitAsync(Safety));
+        var full = await Assert.ThrowsAsync<WireframeClientPoolFullException>(() => pool.CallAsync<byte[], byte[]>(1, [3]).AsTask().WaitAsync(Safety));
         Assert.Contains("WireframeClientPoolOptions.MaxQueuedCalls", full.Message, StringComparison.Ordinal);
 
         await Fragmentation.FragmentKit.WaitUntilAsync(() => time.PendingTimers > 0, "the wait's timeout armed");
@@ -184,7 +184,7 @@ public sealed class ClientPoolTests
 
         release.SetResult();
         Assert.Equal([1], await busy.WaitAsync(Safety));
-        Assert.Equal([4], await pool.CallAsync<byte[], byte[]>(1, [4]).WaitAsync(Safety));
+        Assert.Equal([4], await pool.CallAsync<byte[], byte[]>(1, [4]).AsTask().WaitAsync(Safety));
     }
 
     [Fact]
@@ -208,7 +208,7 @@ public sealed class ClientPoolTests
         await using WireframeClientPool<Envelope> pool = await WireframeClient.CreateBuilder()
             .UseTimeProvider(time)
             .ConnectPoolAsync("127.0.0.1", server.Port, options => options.IdleTimeout = TimeSpan.FromMinutes(1)).AsTask().WaitAsync(Safety);
-        Assert.Equal([1], await pool.CallAsync<byte[], byte[]>(EchoApp.EchoMessageId, [1]).WaitAsync(Safety));
+        Assert.Equal([1], await pool.CallAsync<byte[], byte[]>(EchoApp.EchoMessageId, [1]).AsTask().WaitAsync(Safety));
 
         time.Advance(TimeSpan.FromSeconds(45));
         Assert.Equal(1, pool.Connected);
@@ -216,7 +216,7 @@ public sealed class ClientPoolTests
         Assert.Equal(0, pool.Connected);
         await Fragmentation.FragmentKit.WaitUntilAsync(() => Volatile.Read(ref serverDisconnections) == 1, "the server saw the idle connection close");
 
-        Assert.Equal([2], await pool.CallAsync<byte[], byte[]>(EchoApp.EchoMessageId, [2]).WaitAsync(Safety));
+        Assert.Equal([2], await pool.CallAsync<byte[], byte[]>(EchoApp.EchoMessageId, [2]).AsTask().WaitAsync(Safety));
         Assert.Equal(1, pool.Connected);
         Assert.Equal(2, Volatile.Read(ref serverConnections));
         Assert.Equal(0, pool.Reconnects);
@@ -231,7 +231,7 @@ public sealed class ClientPoolTests
         await server.DisposeAsync();
         await Fragmentation.FragmentKit.WaitUntilAsync(() => pool.Connected == 0, "the pool saw the connection go");
 
-        var lost = await Assert.ThrowsAsync<WireframeConnectionLostException>(() => pool.CallAsync<byte[], byte[]>(EchoApp.EchoMessageId, [1]).WaitAsync(Safety));
+        var lost = await Assert.ThrowsAsync<WireframeConnectionLostException>(() => pool.CallAsync<byte[], byte[]>(EchoApp.EchoMessageId, [1]).AsTask().WaitAsync(Safety));
         Assert.Contains("WireframeClientPoolOptions.Reconnect", lost.Message, StringComparison.Ordinal);
     }
 
@@ -279,7 +279,7 @@ public sealed class ClientPoolTests
                 return pool.Connected == 1;
             },
             "reconnected once the server is back");
-        Assert.Equal([5], await pool.CallAsync<byte[], byte[]>(EchoApp.EchoMessageId, [5]).WaitAsync(Safety));
+        Assert.Equal([5], await pool.CallAsync<byte[], byte[]>(EchoApp.EchoMessageId, [5]).AsTask().WaitAsync(Safety));
         Assert.Single(logs.Entries, e => e.EventId == 606);
     }
 

@@ -64,7 +64,7 @@ public sealed class ClientStreamTests
         await using (IAsyncEnumerator<byte[]> stream = client.StreamAsync<byte[], byte[]>(Count, [3]).GetAsyncEnumerator())
         {
             Assert.True(await stream.MoveNextAsync().AsTask().WaitAsync(Safety));
-            Assert.Equal([7], await client.CallAsync<byte[], byte[]>(Echo, [7]).WaitAsync(Safety));
+            Assert.Equal([7], await client.CallAsync<byte[], byte[]>(Echo, [7]).AsTask().WaitAsync(Safety));
             Assert.True(await stream.MoveNextAsync().AsTask().WaitAsync(Safety));
             Assert.Equal(1, stream.Current[0]);
         }
@@ -81,7 +81,7 @@ public sealed class ClientStreamTests
 
         Assert.Equal([0], received);
         Assert.Equal("the server failed the stream", error.Message);
-        Assert.Equal([8], await client.CallAsync<byte[], byte[]>(Echo, [8]).WaitAsync(Safety));
+        Assert.Equal([8], await client.CallAsync<byte[], byte[]>(Echo, [8]).AsTask().WaitAsync(Safety));
     }
 
     private static async ValueTask<WireframeClient<Envelope>> Connect(TcpTestServer server) =>

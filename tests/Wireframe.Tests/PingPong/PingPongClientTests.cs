@@ -56,10 +56,10 @@ public sealed class PingPongClientTests
         await using var server = await TcpTestServer.StartAsync(PingPongApp.Create());
         await using WireframeClient<Envelope> client = await PingPongClient.CreateBuilder().ConnectAsync("127.0.0.1", server.Port);
 
-        Task<Pong> before = client.CallAsync<Ping, Pong>(PingPongApp.PingMessageId, new Ping(1));
-        Task<Pong> overflow = client.CallAsync<Ping, Pong>(PingPongApp.PingMessageId, new Ping(uint.MaxValue));
-        Task<Pong> malformed = client.CallAsync<byte[], Pong>(PingPongApp.PingMessageId, [1, 2]);
-        Task<Pong> after = client.CallAsync<Ping, Pong>(PingPongApp.PingMessageId, new Ping(41));
+        Task<Pong> before = client.CallAsync<Ping, Pong>(PingPongApp.PingMessageId, new Ping(1)).AsTask();
+        Task<Pong> overflow = client.CallAsync<Ping, Pong>(PingPongApp.PingMessageId, new Ping(uint.MaxValue)).AsTask();
+        Task<Pong> malformed = client.CallAsync<byte[], Pong>(PingPongApp.PingMessageId, [1, 2]).AsTask();
+        Task<Pong> after = client.CallAsync<Ping, Pong>(PingPongApp.PingMessageId, new Ping(41)).AsTask();
 
         PingPongErrorException overflowError = await Assert.ThrowsAsync<PingPongErrorException>(() => overflow.WaitAsync(SafetyTimeout));
         Assert.Equal((PingPongErrorCodes.ValueOverflow, OverflowText), (overflowError.Code, overflowError.Text));
