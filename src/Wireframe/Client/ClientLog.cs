@@ -30,4 +30,7 @@ internal static partial class ClientLog
 
     [LoggerMessage(607, LogLevel.Debug, "Pool connection {Slot} to {EndPoint} closed: no call for WireframeClientPoolOptions.IdleTimeout ({IdleTimeout}).")]
     public static partial void IdleClosed(ILogger logger, int slot, string endPoint, TimeSpan idleTimeout);
+
+    [LoggerMessage(608, LogLevel.Warning, "The client's {Callback} threw for a frame (message {MessageId}); the call the frame answers, if any, failed with it, and the connection goes on.")]
+    public static partial void CallbackFailed(ILogger logger, Exception exception, string callback, uint messageId);
 }

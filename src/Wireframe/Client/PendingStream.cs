@@ -28,14 +28,14 @@ internal sealed class PendingStream<TFrame, TItem>(
 
     public override bool Receive(in TFrame frame, ReadOnlySequence<byte> raw)
     {
-        if (isTerminator(frame))
-        {
-            End(null);
-            return true;
-        }
-
         try
         {
+            if (isTerminator(frame))
+            {
+                End(null);
+                return true;
+            }
+
             _items.Writer.TryWrite(ClientFrames.Read(frame, raw, formatter, codec, format));
             return false;
         }

@@ -62,6 +62,7 @@ public sealed class WireframeClient<TFrame> : IAsyncDisposable
     private bool _sendAfterDispatch;
     private int _dispatchThread;
     private bool _closing;
+    private int _disposed;
     private TaskCompletionSource? _drained;
     private int _callCount;
     private long _lastCorrelationId;
@@ -203,6 +204,12 @@ public sealed class WireframeClient<TFrame> : IAsyncDisposable
     /// <returns>A task that completes when the connection is closed.</returns>
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            await _receiving.ConfigureAwait(false);
+            return;
+        }
+
         bool wake;
         lock (_writeLock)
         {
@@ -225,17 +232,16 @@ public sealed class WireframeClient<TFrame> : IAsyncDisposable
             _sending.Dispose();
         }
 
-        await _output.CompleteAsync().ConfigureAwait(false);
-
         try
         {
-            _socket.Shutdown(SocketShutdown.Both);
+            await _output.CompleteAsync().ConfigureAwait(false);
         }
-        catch (SocketException)
+        catch (Exception ex) when (ex is ObjectDisposedException or IOException)
         {
-            // Already gone.
+            // The reader's end already closed the stream they share.
         }
 
+        ShutdownSocket();
         _socket.Dispose();
         await _receiving.ConfigureAwait(false);
         await _stream.DisposeAsync().ConfigureAwait(false);
@@ -790,9 +796,17 @@ public sealed class WireframeClient<TFrame> : IAsyncDisposable
 
     private void Dispatch(TFrame frame, ReadOnlySequence<byte> raw)
     {
-        foreach (FrameHook<TFrame> hook in _afterReceive)
+        try
         {
-            hook(ref frame);
+            foreach (FrameHook<TFrame> hook in _afterReceive)
+            {
+                hook(ref frame);
+            }
+        }
+        catch (Exception ex)
+        {
+            FailFrameTarget(frame, ex, nameof(WireframeClientBuilder<TFrame>.AfterReceive));
+            return;
         }
 
         if (_options.CorrelationMode == CorrelationMode.Fifo)
@@ -802,7 +816,7 @@ public sealed class WireframeClient<TFrame> : IAsyncDisposable
                 if (next.IsDone)
                 {
                     // An abandoned stream keeps its place until its terminator: the frames up to it are its own.
-                    if (!next.IsStream || _isTerminator!(frame) || _readError?.Invoke(frame) is not null)
+                    if (!next.IsStream || EndsAbandonedStream(frame))
                     {
                         _inOrder.TryDequeue(out _);
                         next.Unregistered();
@@ -879,14 +893,26 @@ public sealed class WireframeClient<TFrame> : IAsyncDisposable
         long lastRequest = Volatile.Read(ref _lastRequestLength);
         return inFlight == 0 || lastRequest == 0
             ? reason
-            : string.Create(CultureInfo.InvariantCulture, $"{reason} {inFlight} call(s) were waiting; the last request sent was {lastRequest:N0} bytes. A server closes the connection when a frame is above its maximum frame length: if that is the cause, give the client's codec the server's limit (LengthDelimitedOptions.MaxFrameLength), so that such a request fails before it is sent and the connection stays up.");
+            : string.Create(CultureInfo.InvariantCulture, $"{reason} {inFlight} call(s) were waiting; the last request sent was {lastRequest:N0} bytes. (A server also closes the connection on a frame above its maximum frame length; to have such a request refused before it is sent, give the client's codec the server's limit, LengthDelimitedOptions.MaxFrameLength.)");
     }
 
     /// <summary>Gives a frame to its call or stream: an error frame fails it, anything else is its response or next item.</summary>
     /// <returns>Whether the call or stream is over.</returns>
     private bool Deliver(PendingCall<TFrame> call, in TFrame frame, ReadOnlySequence<byte> raw)
     {
-        if (_readError is not null && _readError(frame) is { } error)
+        Exception? error;
+        try
+        {
+            error = _readError?.Invoke(frame);
+        }
+        catch (Exception ex)
+        {
+            // The application's error-frame reader failed: that call fails with it, nothing else does.
+            ClientLog.CallbackFailed(_logger, ex, nameof(WireframeClientBuilder<TFrame>.UseErrorFrames), _format.GetMessageId(frame));
+            error = ex;
+        }
+
+        if (error is not null)
         {
             call.Fail(error);
             return true;
@@ -895,12 +921,75 @@ public sealed class WireframeClient<TFrame> : IAsyncDisposable
         return call.Receive(frame, raw);
     }
 
+    /// <summary>Whether a frame for an abandoned FIFO stream ends it (its terminator or an error frame); a reader that throws ends it too, so the line moves on.</summary>
+    private bool EndsAbandonedStream(in TFrame frame)
+    {
+        try
+        {
+            return _isTerminator!(frame) || _readError?.Invoke(frame) is not null;
+        }
+        catch (Exception ex)
+        {
+            ClientLog.CallbackFailed(_logger, ex, nameof(WireframeClientBuilder<TFrame>.UseStreamTerminator), _format.GetMessageId(frame));
+            return true;
+        }
+    }
+
+    /// <summary>
+    /// A frame an application callback failed on: the call it answers (by correlation id, or the
+    /// head of the FIFO line) fails with the callback's exception; a frame that answers no call is dropped.
+    /// </summary>
+    private void FailFrameTarget(in TFrame frame, Exception exception, string callback)
+    {
+        ClientLog.CallbackFailed(_logger, exception, callback, _format.GetMessageId(frame));
+        if (_options.CorrelationMode == CorrelationMode.Fifo)
+        {
+            if (_inOrder.TryPeek(out PendingCall<TFrame>? next) && !next.IsStream)
+            {
+                _inOrder.TryDequeue(out _);
+                next.Fail(exception);
+                next.Unregistered();
+            }
+            else
+            {
+                next?.Fail(exception);
+            }
+
+            return;
+        }
+
+        if (_format.GetCorrelationId(frame) is ulong correlationId)
+        {
+            PendingCall<TFrame>? call;
+            lock (_tableLock)
+            {
+                if (_calls.Remove(correlationId, out call))
+                {
+                    _callCount--;
+                }
+            }
+
+            if (call is not null)
+            {
+                call.Fail(exception);
+                call.Unregistered();
+            }
+        }
+    }
+
     private void Unmatched(in TFrame frame)
     {
         Interlocked.Increment(ref _unmatched);
         _metrics.Unmatched();
         ClientLog.UnmatchedResponse(_logger, _format.GetCorrelationId(frame), _format.GetMessageId(frame));
-        _onUnmatched?.Invoke(_format.GetCorrelationId(frame), _format.GetMessageId(frame));
+        try
+        {
+            _onUnmatched?.Invoke(_format.GetCorrelationId(frame), _format.GetMessageId(frame));
+        }
+        catch (Exception ex)
+        {
+            ClientLog.CallbackFailed(_logger, ex, nameof(WireframeClientBuilder<TFrame>.OnUnmatchedResponse), _format.GetMessageId(frame));
+        }
     }
 
     private void Push(in TFrame frame, ReadOnlySequence<byte> raw) =>
@@ -948,10 +1037,12 @@ public sealed class WireframeClient<TFrame> : IAsyncDisposable
             _wakeWriter.Wake();
         }
 
-        _pushes.Writer.TryComplete();
         if (first)
         {
             _timeoutTicker?.Dispose();
+
+            // A loss seen by the writer must end the reader too (and with it Completion).
+            ShutdownSocket();
         }
 
         if (first && _onDisconnected is { } disconnected)
@@ -964,6 +1055,21 @@ public sealed class WireframeClient<TFrame> : IAsyncDisposable
             {
                 // The application's teardown hook must not take the client's own teardown down with it.
             }
+        }
+
+        // Last, so that a push subscriber that sees the end also finds the teardown hook has run.
+        _pushes.Writer.TryComplete();
+    }
+
+    private void ShutdownSocket()
+    {
+        try
+        {
+            _socket.Shutdown(SocketShutdown.Both);
+        }
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+        {
+            // Already gone.
         }
     }
 
