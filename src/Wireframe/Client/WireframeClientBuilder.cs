@@ -23,6 +23,7 @@ namespace Wireframe.Client;
 public sealed class WireframeClientBuilder<TFrame>
 {
     private readonly List<IMessageSerializer> _serializers = [];
+    private MessageFormatters? _formatters;
 
     internal WireframeClientBuilder(IFrameCodec<TFrame> codec, IEnvelopeFormat<TFrame> format)
     {
@@ -40,6 +41,9 @@ public sealed class WireframeClientBuilder<TFrame>
     public WireframeClientOptions Options { get; } = new();
 
     internal IReadOnlyList<IMessageSerializer> Serializers => _serializers;
+
+    /// <summary>Gets the serializers resolved per message type, shared by every connection this builder opens (a new serializer starts a new set).</summary>
+    internal MessageFormatters Formatters => _formatters ??= new MessageFormatters(_serializers);
 
     internal TimeProvider TimeProvider { get; private set; } = TimeProvider.System;
 
@@ -73,7 +77,7 @@ public sealed class WireframeClientBuilder<TFrame>
 
     internal List<FrameHook<TFrame>> AfterReceiveHooks { get; } = [];
 
-    internal Action<Exception>? DisconnectedHook { get; private set; }
+    internal Action<WireframeClient<TFrame>, Exception>? DisconnectedHook { get; private set; }
 
     private Func<WireframeClient<TFrame>, CancellationToken, ValueTask>? ConnectedHook { get; set; }
 
@@ -136,10 +140,25 @@ public sealed class WireframeClientBuilder<TFrame>
         return this;
     }
 
-    /// <summary>Runs once when the connection ends, however it ends, with the reason calls in flight failed with.</summary>
+    /// <summary>
+    /// Runs once when the connection ends, however it ends (the server, a failure, <c>DisposeAsync</c>,
+    /// or a pool closing an idle connection), with the reason calls in flight failed with.
+    /// </summary>
     /// <param name="hook">The hook; it runs on the thread that noticed the end and must not block.</param>
     /// <returns>This builder.</returns>
     public WireframeClientBuilder<TFrame> OnDisconnected(Action<Exception> hook)
+    {
+        ArgumentNullException.ThrowIfNull(hook);
+        return OnDisconnected((_, reason) => hook(reason));
+    }
+
+    /// <summary>
+    /// Runs once when the connection ends, however it ends, with the client (its <see cref="WireframeClient{TFrame}.Items"/>
+    /// hold what <see cref="OnConnected"/> set up) and the reason calls in flight failed with.
+    /// </summary>
+    /// <param name="hook">The hook; it runs on the thread that noticed the end and must not block.</param>
+    /// <returns>This builder.</returns>
+    public WireframeClientBuilder<TFrame> OnDisconnected(Action<WireframeClient<TFrame>, Exception> hook)
     {
         DisconnectedHook = hook ?? throw new ArgumentNullException(nameof(hook));
         return this;
@@ -189,6 +208,7 @@ public sealed class WireframeClientBuilder<TFrame>
     {
         ArgumentNullException.ThrowIfNull(serializer);
         _serializers.Add(serializer);
+        _formatters = null;
         return this;
     }
 

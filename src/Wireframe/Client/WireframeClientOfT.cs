@@ -38,7 +38,6 @@ public sealed class WireframeClient<TFrame> : IAsyncDisposable
     private readonly IFrameCodec<TFrame> _codec;
     private readonly IEnvelopeFormat<TFrame> _format;
     private readonly MessageFormatters _formatters;
-    private readonly ConcurrentDictionary<Type, object> _formatterCache = new();
     private readonly WireframeClientOptions _options;
     private readonly TimeProvider _time;
     private readonly Action<ulong?, uint>? _onUnmatched;
@@ -46,7 +45,7 @@ public sealed class WireframeClient<TFrame> : IAsyncDisposable
     private readonly Func<TFrame, Exception?>? _readError;
     private readonly FrameHook<TFrame>[] _beforeSend;
     private readonly FrameHook<TFrame>[] _afterReceive;
-    private readonly Action<Exception>? _onDisconnected;
+    private readonly Action<WireframeClient<TFrame>, Exception>? _onDisconnected;
     private readonly Dictionary<ulong, PendingCall<TFrame>> _calls = [];
     private readonly ConcurrentQueue<PendingCall<TFrame>> _inOrder = new();
     private readonly Channel<TFrame> _pushes;
@@ -85,7 +84,7 @@ public sealed class WireframeClient<TFrame> : IAsyncDisposable
         _onDisconnected = builder.DisconnectedHook;
         _codec = builder.Codec;
         _format = builder.Format;
-        _formatters = new MessageFormatters(builder.Serializers);
+        _formatters = builder.Formatters;
         _options = options;
         _time = builder.TimeProvider;
         _onUnmatched = builder.UnmatchedResponseHandler;
@@ -123,6 +122,9 @@ public sealed class WireframeClient<TFrame> : IAsyncDisposable
 
     /// <summary>Gets how many pushes were dropped because the subscriber was more than <see cref="WireframeClientOptions.PushBufferCapacity"/> behind.</summary>
     public long DroppedPushes => Interlocked.Read(ref _droppedPushes);
+
+    /// <summary>Gets per-connection state: what <c>OnConnected</c> sets up (a session, a login) and <c>OnDisconnected</c> tears down. Thread-safe.</summary>
+    public IDictionary<object, object?> Items { get; } = new ConcurrentDictionary<object, object?>();
 
     /// <summary>Gets a task that completes when the connection has ended (closed by either side or lost).</summary>
     public Task Completion => _receiving;
@@ -1049,7 +1051,7 @@ public sealed class WireframeClient<TFrame> : IAsyncDisposable
         {
             try
             {
-                disconnected(lost);
+                disconnected(this, lost);
             }
             catch (Exception)
             {
@@ -1086,6 +1088,5 @@ public sealed class WireframeClient<TFrame> : IAsyncDisposable
         }
     }
 
-    private IMessageFormatter<T> Formatter<T>() =>
-        (IMessageFormatter<T>)_formatterCache.GetOrAdd(typeof(T), static (_, formatters) => formatters.Get<T>(), _formatters);
+    private IMessageFormatter<T> Formatter<T>() => _formatters.GetCached<T>();
 }

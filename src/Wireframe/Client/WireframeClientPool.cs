@@ -50,7 +50,7 @@ public sealed class WireframeClientPool<TFrame> : IAsyncDisposable
         _time = builder.TimeProvider;
         _logger = builder.LoggerFactory.CreateLogger(ClientLog.Category);
         _metrics = new WireframeClientMetrics(builder.MeterFactory);
-        _formatters = new MessageFormatters(builder.Serializers);
+        _formatters = builder.Formatters;
         _slots = [.. Enumerable.Range(0, options.Size).Select(index => new PoolSlot<TFrame>(index))];
         _pushes = Channel.CreateBounded<TFrame>(
             new BoundedChannelOptions(builder.Options.PushBufferCapacity) { FullMode = BoundedChannelFullMode.DropOldest },

@@ -160,6 +160,28 @@ public sealed class ClientConnectTests
             await WireframeClient.CreateBuilder().UseTls("wireframe.test").ConnectAsync("127.0.0.1", port)).WaitAsync(Safety);
     }
 
+    [Fact]
+    public async Task State_set_up_in_OnConnected_is_in_Items_for_calls_and_for_OnDisconnected()
+    {
+        await using var server = await TcpTestServer.StartAsync(EchoApp.CreateRouted());
+        var tornDown = new TaskCompletionSource<(object? Session, Exception Reason)>(TaskCreationOptions.RunContinuationsAsynchronously);
+        WireframeClient<Envelope> client = await WireframeClient.CreateBuilder()
+            .OnConnected(async (connected, token) =>
+            {
+                byte[] session = await connected.CallAsync<byte[], byte[]>(EchoApp.EchoMessageId, [42], token);
+                connected.Items["session"] = session[0];
+            })
+            .OnDisconnected((closed, reason) => tornDown.TrySetResult((closed.Items["session"], reason)))
+            .ConnectAsync("127.0.0.1", server.Port).AsTask().WaitAsync(Safety);
+
+        Assert.Equal((byte)42, client.Items["session"]);
+        await client.DisposeAsync();
+
+        (object? session, Exception reason) = await tornDown.Task.WaitAsync(Safety);
+        Assert.Equal((byte)42, session);
+        Assert.IsType<WireframeConnectionLostException>(reason);
+    }
+
     private static WireframeAppBuilder<Envelope> PreambleApp(bool reply, TaskCompletionSource? received = null)
     {
         WireframeAppBuilder<Envelope> app = EchoApp.CreateRouted();
