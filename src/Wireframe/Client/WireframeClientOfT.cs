@@ -55,8 +55,10 @@ public sealed class WireframeClient<TFrame> : IAsyncDisposable
     private readonly ILogger _logger;
     private readonly WireframeClientMetrics _metrics;
     private readonly long _callTimeoutTicks;
-    private ClientWriteBuffer _filling = new();
-    private ClientWriteBuffer _sending = new();
+    // Callers encode into one buffer while the writer sends the other; each is kept between batches,
+    // so steady traffic allocates nothing.
+    private PooledBufferWriter _filling = new(WriteBufferSize);
+    private PooledBufferWriter _sending = new(WriteBufferSize);
     private bool _writerBusy;
     private bool _sendAfterDispatch;
     private int _dispatchThread;
@@ -601,7 +603,7 @@ public sealed class WireframeClient<TFrame> : IAsyncDisposable
     /// </summary>
     private async ValueTask SendAfterDispatchAsync()
     {
-        ClientWriteBuffer batch;
+        PooledBufferWriter batch;
         TaskCompletionSource? drained;
         lock (_writeLock)
         {
@@ -612,26 +614,10 @@ public sealed class WireframeClient<TFrame> : IAsyncDisposable
             }
 
             _writerBusy = true;
-            drained = _drained;
-            _drained = null;
-            batch = _filling;
-            _filling = _sending;
-            _sending = batch;
+            batch = TakeBatch(out drained);
         }
 
-        drained?.TrySetResult();
-        try
-        {
-            await _stream.WriteAsync(batch.WrittenMemory).ConfigureAwait(false);
-        }
-        catch (Exception ex)
-        {
-            Lose(new WireframeConnectionLostException($"Writing to the server failed: {ex.Message}", ex));
-        }
-        finally
-        {
-            batch.Reset();
-        }
+        await SendBatchAsync(batch, drained).ConfigureAwait(false);
 
         bool wake;
         lock (_writeLock)
@@ -660,6 +646,37 @@ public sealed class WireframeClient<TFrame> : IAsyncDisposable
     }
 
     private const int MaxUnsentBytes = 64 * 1024;
+    private const int WriteBufferSize = 16 * 1024;
+    private const int WriteBufferRetainLimit = 1024 * 1024;
+
+    /// <summary>Swaps the buffers: what callers gathered becomes the batch to send (under the write lock).</summary>
+    private PooledBufferWriter TakeBatch(out TaskCompletionSource? drained)
+    {
+        drained = _drained;
+        _drained = null;
+        PooledBufferWriter batch = _filling;
+        _filling = _sending;
+        _sending = batch;
+        return batch;
+    }
+
+    /// <summary>Sends a batch in one write; whoever waited for room has its request in it.</summary>
+    private async ValueTask SendBatchAsync(PooledBufferWriter batch, TaskCompletionSource? drained)
+    {
+        drained?.TrySetResult();
+        try
+        {
+            await _stream.WriteAsync(batch.WrittenMemory).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            Lose(new WireframeConnectionLostException($"Writing to the server failed: {ex.Message}", ex));
+        }
+        finally
+        {
+            batch.Reset(WriteBufferRetainLimit, WriteBufferSize);
+        }
+    }
 
     /// <summary>Waits until the writer has taken the requests gathered so far.</summary>
     private Task WaitForWriterAsync(CancellationToken cancellationToken)
@@ -689,17 +706,17 @@ public sealed class WireframeClient<TFrame> : IAsyncDisposable
             await _wakeWriter.WaitAsync().ConfigureAwait(false);
             while (true)
             {
-                ClientWriteBuffer batch;
+                PooledBufferWriter batch;
                 TaskCompletionSource? drained;
                 lock (_writeLock)
                 {
-                    drained = _drained;
-                    _drained = null;
                     if (_filling.WrittenCount == 0 || _lost is not null)
                     {
                         _writerBusy = false;
                         if (_closing || _lost is not null)
                         {
+                            drained = _drained;
+                            _drained = null;
                             drained?.TrySetResult();
                             return;
                         }
@@ -707,25 +724,10 @@ public sealed class WireframeClient<TFrame> : IAsyncDisposable
                         break;
                     }
 
-                    batch = _filling;
-                    _filling = _sending;
-                    _sending = batch;
+                    batch = TakeBatch(out drained);
                 }
 
-                // Whoever waited for room has its request in this batch.
-                drained?.TrySetResult();
-                try
-                {
-                    await _stream.WriteAsync(batch.WrittenMemory).ConfigureAwait(false);
-                }
-                catch (Exception ex)
-                {
-                    Lose(new WireframeConnectionLostException($"Writing to the server failed: {ex.Message}", ex));
-                }
-                finally
-                {
-                    batch.Reset();
-                }
+                await SendBatchAsync(batch, drained).ConfigureAwait(false);
             }
         }
     }

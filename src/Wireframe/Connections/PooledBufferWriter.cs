@@ -80,6 +80,20 @@ internal sealed class PooledBufferWriter : IBufferWriter<byte>, IDisposable
     /// <summary>Forgets what was written, keeping the buffer.</summary>
     public void Reset() => _written = 0;
 
+    /// <summary>Forgets what was written; a buffer grown past <paramref name="retainLimit"/> goes back to the pool for a fresh one of <paramref name="initialCapacity"/>, so one burst does not hold a large array for good.</summary>
+    public void Reset(int retainLimit, int initialCapacity)
+    {
+        _written = 0;
+        if (_buffer.Length > retainLimit)
+        {
+            ArrayPool<byte>.Shared.Return(_buffer);
+            _buffer = ArrayPool<byte>.Shared.Rent(initialCapacity);
+        }
+    }
+
+    /// <summary>Drops what was written after the first <paramref name="count"/> bytes (a write that failed half way).</summary>
+    public void Truncate(int count) => _written = Math.Min(_written, count);
+
     public void Advance(int count)
     {
         if ((uint)count > (uint)(_buffer.Length - _written))
