@@ -306,4 +306,56 @@ public sealed class ClientPoolTests
         Assert.Equal(new byte[] { 1, 2 }, pushed.Order().ToArray());
         Assert.Equal(0, pool.InFlight);
     }
+
+    [Fact]
+    public async Task A_stream_holds_its_place_on_a_connection_until_it_ends_and_then_the_line_moves()
+    {
+        await using var server = await TcpTestServer.StartAsync(ClientStreamTests.StreamApp());
+        await using WireframeClientPool<Envelope> pool = await WireframeClient.CreateBuilder()
+            .UseStreamTerminator(frame => frame.MessageId == ClientStreamTests.End)
+            .ConnectPoolAsync("127.0.0.1", server.Port, options => options.MaxInFlightPerConnection = 1).AsTask().WaitAsync(Safety);
+        await using IAsyncEnumerator<byte[]> stream = pool.StreamAsync<byte[], byte[]>(ClientStreamTests.Count, [3]).GetAsyncEnumerator();
+
+        Assert.True(await stream.MoveNextAsync().AsTask().WaitAsync(Safety));
+        Assert.Equal([0], stream.Current);
+        Task<byte[]> waiting = pool.CallAsync<byte[], byte[]>(ClientStreamTests.Echo, [9]).AsTask();
+        await Fragmentation.FragmentKit.WaitUntilAsync(() => pool.QueuedCalls == 1, "the call waits behind the stream");
+
+        var rest = new List<byte>();
+        while (await stream.MoveNextAsync().AsTask().WaitAsync(Safety))
+        {
+            rest.Add(stream.Current[0]);
+        }
+
+        Assert.Equal(new byte[] { 1, 2 }, rest.ToArray());
+        Assert.Equal([9], await waiting.WaitAsync(Safety));
+        Assert.Equal(0, pool.InFlight);
+    }
+
+    [Fact]
+    public async Task A_pool_connects_over_a_unix_domain_socket()
+    {
+        DirectoryInfo directory = Directory.CreateTempSubdirectory("wf-pool-");
+        string path = Path.Combine(directory.FullName, "echo.sock");
+        try
+        {
+            await using Wireframe.Hosting.WireframeServer server = Wireframe.Hosting.WireframeServer.Create(EchoApp.CreateRouted())
+                .ListenUnixSocket(path)
+                .ConfigureLogging(logging => logging.SetMinimumLevel(LogLevel.Warning))
+                .Build();
+            await server.StartAsync();
+            await using WireframeClientPool<Envelope> pool = await WireframeClient.CreateBuilder()
+                .ConnectPoolAsync(new System.Net.Sockets.UnixDomainSocketEndPoint(path), options => options.Size = 2).AsTask().WaitAsync(Safety);
+
+            Task<byte[]>[] calls = [.. Enumerable.Range(0, 10).Select(i => pool.CallAsync<byte[], byte[]>(EchoApp.EchoMessageId, [(byte)i]).AsTask())];
+            byte[][] echoed = await Task.WhenAll(calls).WaitAsync(Safety);
+
+            Assert.Equal(Enumerable.Range(0, 10).Select(i => (byte)i), echoed.Select(e => e[0]));
+            Assert.Equal(2, pool.Connected);
+        }
+        finally
+        {
+            directory.Delete(recursive: true);
+        }
+    }
 }

@@ -11,10 +11,10 @@ namespace Wireframe.Tests.Client;
 /// <summary>Streamed responses through the client over TCP: items, the terminator, errors, a lost connection, calls alongside.</summary>
 public sealed class ClientStreamTests
 {
-    private const uint Count = 1;
-    private const uint Echo = 2;
-    private const uint End = 99;
-    private const uint Failure = 98;
+    internal const uint Count = 1;
+    internal const uint Echo = 2;
+    internal const uint End = 99;
+    internal const uint Failure = 98;
     private static readonly TimeSpan Safety = TimeSpan.FromSeconds(60);
 
     [Theory]
@@ -91,7 +91,7 @@ public sealed class ClientStreamTests
             .ConnectAsync("127.0.0.1", server.Port);
 
     /// <summary>Message <see cref="Count"/> [n, closeAfter?, failAfter?] streams n one-byte items; <see cref="Echo"/> echoes.</summary>
-    private static WireframeAppBuilder<Envelope> StreamApp()
+    internal static WireframeAppBuilder<Envelope> StreamApp()
     {
         var app = WireframeApp.CreateBuilder().WithProtocol(new Terminating());
         app.RouteStream<byte[], byte[]>(Count, (request, context) => Items(request, context));
