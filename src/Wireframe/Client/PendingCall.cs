@@ -36,4 +36,13 @@ internal abstract class PendingCall<TFrame>
     public virtual void Unregistered()
     {
     }
+
+    /// <summary>Takes an extra hold on a call that is still held by somebody, so that it is not reused until <see cref="ReleaseHold"/>.</summary>
+    /// <returns>Whether the hold was taken (false once the call went back to its pool).</returns>
+    public virtual bool TryHold() => true;
+
+    /// <summary>Lets go of a hold taken with <see cref="TryHold"/>.</summary>
+    public virtual void ReleaseHold()
+    {
+    }
 }

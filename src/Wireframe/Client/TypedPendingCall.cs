@@ -105,6 +105,25 @@ internal sealed class TypedPendingCall<TFrame, TResponse> : PendingCall<TFrame>,
 
     public override void Unregistered() => Release();
 
+    public override bool TryHold()
+    {
+        while (true)
+        {
+            int holders = Volatile.Read(ref _holders);
+            if (holders == 0)
+            {
+                return false;
+            }
+
+            if (Interlocked.CompareExchange(ref _holders, holders + 1, holders) == holders)
+            {
+                return true;
+            }
+        }
+    }
+
+    public override void ReleaseHold() => Release();
+
     /// <summary>Lets go of one hold; the last one returns the call to the pool.</summary>
     public void Release()
     {

@@ -47,7 +47,8 @@ public sealed class WireframeClient<TFrame> : IAsyncDisposable
     private readonly FrameHook<TFrame>[] _afterReceive;
     private readonly Action<WireframeClient<TFrame>, Exception>? _onDisconnected;
     private readonly Dictionary<ulong, PendingCall<TFrame>> _calls = [];
-    private readonly ConcurrentQueue<PendingCall<TFrame>> _inOrder = new();
+    // The FIFO line, guarded by _tableLock like the table: taking the head and losing the connection never race.
+    private readonly Queue<PendingCall<TFrame>> _inOrder = new();
     private readonly Channel<TFrame> _pushes;
     private readonly Task _receiving;
     private readonly ITimer? _timeoutTicker;
@@ -64,6 +65,7 @@ public sealed class WireframeClient<TFrame> : IAsyncDisposable
     private int _dispatchThread;
     private bool _closing;
     private int _disposed;
+    private readonly TaskCompletionSource _disposal = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private TaskCompletionSource? _drained;
     private int _callCount;
     private long _lastCorrelationId;
@@ -117,7 +119,21 @@ public sealed class WireframeClient<TFrame> : IAsyncDisposable
     public ChannelReader<TFrame> Pushes => _pushes.Reader;
 
     /// <summary>Gets how many calls are waiting for their response.</summary>
-    public int InFlight => _options.CorrelationMode == CorrelationMode.Correlated ? Volatile.Read(ref _callCount) : _inOrder.Count;
+    public int InFlight
+    {
+        get
+        {
+            if (_options.CorrelationMode == CorrelationMode.Correlated)
+            {
+                return Volatile.Read(ref _callCount);
+            }
+
+            lock (_tableLock)
+            {
+                return _inOrder.Count;
+            }
+        }
+    }
 
     /// <summary>Gets how many responses matched no call (an unknown or altered correlation id, or an answer to a call that already timed out); none of them reached a caller.</summary>
     public long UnmatchedResponses => Interlocked.Read(ref _unmatched);
@@ -210,10 +226,22 @@ public sealed class WireframeClient<TFrame> : IAsyncDisposable
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0)
         {
-            await _receiving.ConfigureAwait(false);
+            await _disposal.Task.ConfigureAwait(false);
             return;
         }
 
+        try
+        {
+            await CloseAsync().ConfigureAwait(false);
+        }
+        finally
+        {
+            _disposal.TrySetResult();
+        }
+    }
+
+    private async Task CloseAsync()
+    {
         bool wake;
         lock (_writeLock)
         {
@@ -227,7 +255,18 @@ public sealed class WireframeClient<TFrame> : IAsyncDisposable
             _wakeWriter.Wake();
         }
 
-        await _writing.ConfigureAwait(false);
+        try
+        {
+            await _writing.WaitAsync(_options.CloseTimeout, _time).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            // The server stopped reading: the loss shuts the socket, which ends the stuck write.
+            Lose(new WireframeConnectionLostException(
+                $"The server did not take the requests accepted before DisposeAsync within {nameof(WireframeClientOptions)}.{nameof(WireframeClientOptions.CloseTimeout)} ({_options.CloseTimeout})."));
+            await _writing.ConfigureAwait(false);
+        }
+
         Lose(new WireframeConnectionLostException("The client was disposed."));
         lock (_writeLock)
         {
@@ -272,9 +311,9 @@ public sealed class WireframeClient<TFrame> : IAsyncDisposable
         using Activity? activity = WireframeClientMetrics.Source.StartActivity("wireframe.client.stream", ActivityKind.Client);
         activity?.SetTag("server.address", _endPoint);
         activity?.SetTag("wireframe.message_id", messageId);
-        await RegisterAndSendAsync(stream, messageId, request, cancellationToken).ConfigureAwait(false);
         try
         {
+            await RegisterAndSendAsync(stream, messageId, request, cancellationToken).ConfigureAwait(false);
             while (await stream.Items.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
             {
                 while (stream.Items.TryRead(out TItem? item))
@@ -313,15 +352,20 @@ public sealed class WireframeClient<TFrame> : IAsyncDisposable
             cancellationToken.ThrowIfCancellationRequested();
             if (Register(call, messageId, request, explicitId, started))
             {
-                await WaitForWriterAsync(CancellationToken.None).ConfigureAwait(false);
+                await WaitForRoomAsync(call, started, cancellationToken).ConfigureAwait(false);
             }
 
             activity?.SetTag("wireframe.correlation_id", call.CorrelationId);
             if (!cancellationToken.CanBeCanceled)
             {
-                TResponse response = await call.Outcome.ConfigureAwait(false);
-                call.Release();
-                return response;
+                try
+                {
+                    return await call.Outcome.ConfigureAwait(false);
+                }
+                finally
+                {
+                    call.Release();
+                }
             }
 
             CancellationTokenRegistration registration = cancellationToken.UnsafeRegister(static (state, token) =>
@@ -367,7 +411,8 @@ public sealed class WireframeClient<TFrame> : IAsyncDisposable
         cancellationToken.ThrowIfCancellationRequested();
         if (Register(call, messageId, request, null, 0))
         {
-            await WaitForWriterAsync(CancellationToken.None).ConfigureAwait(false);
+            // A stream has no call timeout: only its token ends this wait (and the stream).
+            await WaitForWriterAsync(cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -427,7 +472,10 @@ public sealed class WireframeClient<TFrame> : IAsyncDisposable
             {
                 // In FIFO mode the order of this queue is the order on the wire: both happen under the
                 // lock, and only a request that was encoded takes a place (no answer comes for the rest).
-                _inOrder.Enqueue(call);
+                lock (_tableLock)
+                {
+                    _inOrder.Enqueue(call);
+                }
             }
 
             full = Enqueued(out wake);
@@ -443,7 +491,12 @@ public sealed class WireframeClient<TFrame> : IAsyncDisposable
             // Lost while we registered: the loop that fails calls may have missed this one.
             if (!correlated)
             {
-                call.Fail(lost);
+                // Whatever is in the line now came after the loss drained it.
+                foreach (PendingCall<TFrame> late in DrainLine())
+                {
+                    late.Fail(lost);
+                    late.Unregistered();
+                }
             }
             else if (Unregister(call))
             {
@@ -511,13 +564,24 @@ public sealed class WireframeClient<TFrame> : IAsyncDisposable
             call.Unregistered();
         }
 
-        foreach (PendingCall<TFrame> call in _inOrder)
+        List<PendingCall<TFrame>>? late = null;
+        lock (_tableLock)
         {
-            // A FIFO call keeps its place; its late answer is discarded when it comes.
-            if (call.Deadline != 0 && now >= call.Deadline && !call.IsDone)
+            foreach (PendingCall<TFrame> call in _inOrder)
             {
-                call.Fail(TimedOut(call));
+                // A FIFO call keeps its place (its late answer is discarded when it comes). The hold
+                // keeps it from being answered, pooled and reused by another caller before it fails.
+                if (call.Deadline != 0 && now >= call.Deadline && !call.IsDone && call.TryHold())
+                {
+                    (late ??= []).Add(call);
+                }
             }
+        }
+
+        foreach (PendingCall<TFrame> call in late ?? [])
+        {
+            call.Fail(TimedOut(call));
+            call.ReleaseHold();
         }
     }
 
@@ -601,7 +665,7 @@ public sealed class WireframeClient<TFrame> : IAsyncDisposable
     /// then sends it too). Afterwards the writer is woken if more came meanwhile, or if the client is
     /// closing or lost and the writer must see it to stop.
     /// </summary>
-    private async ValueTask SendAfterDispatchAsync()
+    private void SendAfterDispatch()
     {
         PooledBufferWriter batch;
         TaskCompletionSource? drained;
@@ -617,7 +681,37 @@ public sealed class WireframeClient<TFrame> : IAsyncDisposable
             batch = TakeBatch(out drained);
         }
 
-        await SendBatchAsync(batch, drained).ConfigureAwait(false);
+        drained?.TrySetResult();
+        ValueTask write;
+        try
+        {
+            write = _stream.WriteAsync(batch.WrittenMemory);
+        }
+        catch (Exception ex)
+        {
+            write = ValueTask.FromException(ex);
+        }
+
+        // A write that does not finish at once finishes on its own while the loop goes back to
+        // reading: a server that writes before it reads must not find both sides waiting.
+        _ = FinishSendAsync(write, batch);
+    }
+
+    /// <summary>Ends a send the receive loop started: the writer is free again, and woken if more came meanwhile or if it must see the client closing.</summary>
+    private async Task FinishSendAsync(ValueTask write, PooledBufferWriter batch)
+    {
+        try
+        {
+            await write.ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            Lose(new WireframeConnectionLostException($"Writing to the server failed: {ex.Message}", ex));
+        }
+        finally
+        {
+            batch.Reset(WriteBufferRetainLimit, WriteBufferSize);
+        }
 
         bool wake;
         lock (_writeLock)
@@ -675,6 +769,30 @@ public sealed class WireframeClient<TFrame> : IAsyncDisposable
         finally
         {
             batch.Reset(WriteBufferRetainLimit, WriteBufferSize);
+        }
+    }
+
+    /// <summary>
+    /// A call whose request found 64 KiB waiting to be sent waits for the writer to take it, but no
+    /// longer than the call may last, and not past its cancellation (which then ends the call): a
+    /// server that stopped reading must not hold a caller beyond its timeout.
+    /// </summary>
+    private async ValueTask WaitForRoomAsync(PendingCall<TFrame> call, long started, CancellationToken cancellationToken)
+    {
+        TimeSpan left = _timeoutTicker is null
+            ? Timeout.InfiniteTimeSpan
+            : _options.CallTimeout - _time.GetElapsedTime(started);
+        try
+        {
+            await WaitForWriterAsync(CancellationToken.None).WaitAsync(left > TimeSpan.Zero || left == Timeout.InfiniteTimeSpan ? left : TimeSpan.Zero, _time, cancellationToken).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            // The deadline ticker fails the call; its outcome says so.
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            Cancel(call, cancellationToken);
         }
     }
 
@@ -774,7 +892,7 @@ public sealed class WireframeClient<TFrame> : IAsyncDisposable
 
                 if (_sendAfterDispatch)
                 {
-                    await SendAfterDispatchAsync().ConfigureAwait(false);
+                    SendAfterDispatch();
                 }
 
                 if (result.IsCompleted)
@@ -815,14 +933,13 @@ public sealed class WireframeClient<TFrame> : IAsyncDisposable
 
         if (_options.CorrelationMode == CorrelationMode.Fifo)
         {
-            if (_inOrder.TryPeek(out PendingCall<TFrame>? next))
+            if (PeekLine() is { } next)
             {
                 if (next.IsDone)
                 {
                     // An abandoned stream keeps its place until its terminator: the frames up to it are its own.
-                    if (!next.IsStream || EndsAbandonedStream(frame))
+                    if ((!next.IsStream || EndsAbandonedStream(frame)) && RemoveHead(next))
                     {
-                        _inOrder.TryDequeue(out _);
                         next.Unregistered();
                     }
 
@@ -833,14 +950,16 @@ public sealed class WireframeClient<TFrame> : IAsyncDisposable
                 if (!next.IsStream)
                 {
                     // Out of the line before its caller resumes (perhaps right here, inline), so the
-                    // caller never sees its own call still counted in flight.
-                    _inOrder.TryDequeue(out _);
-                    Deliver(next, frame, raw);
-                    next.Unregistered();
+                    // caller never sees its own call still counted in flight. A call the loss took
+                    // out meanwhile is the loss's to fail.
+                    if (RemoveHead(next))
+                    {
+                        Deliver(next, frame, raw);
+                        next.Unregistered();
+                    }
                 }
-                else if (Deliver(next, frame, raw))
+                else if (Deliver(next, frame, raw) && RemoveHead(next))
                 {
-                    _inOrder.TryDequeue(out _);
                     next.Unregistered();
                 }
 
@@ -939,6 +1058,40 @@ public sealed class WireframeClient<TFrame> : IAsyncDisposable
         }
     }
 
+    private PendingCall<TFrame>? PeekLine()
+    {
+        lock (_tableLock)
+        {
+            return _inOrder.TryPeek(out PendingCall<TFrame>? head) ? head : null;
+        }
+    }
+
+    /// <summary>Takes a call off the head of the FIFO line if it is still there.</summary>
+    /// <returns>Whether it was (the caller then owes <see cref="PendingCall{TFrame}.Unregistered"/>).</returns>
+    private bool RemoveHead(PendingCall<TFrame> call)
+    {
+        lock (_tableLock)
+        {
+            if (_inOrder.TryPeek(out PendingCall<TFrame>? head) && ReferenceEquals(head, call))
+            {
+                _inOrder.Dequeue();
+                return true;
+            }
+
+            return false;
+        }
+    }
+
+    private PendingCall<TFrame>[] DrainLine()
+    {
+        lock (_tableLock)
+        {
+            PendingCall<TFrame>[] line = [.. _inOrder];
+            _inOrder.Clear();
+            return line;
+        }
+    }
+
     /// <summary>
     /// A frame an application callback failed on: the call it answers (by correlation id, or the
     /// head of the FIFO line) fails with the callback's exception; a frame that answers no call is dropped.
@@ -948,15 +1101,27 @@ public sealed class WireframeClient<TFrame> : IAsyncDisposable
         ClientLog.CallbackFailed(_logger, exception, callback, _format.GetMessageId(frame));
         if (_options.CorrelationMode == CorrelationMode.Fifo)
         {
-            if (_inOrder.TryPeek(out PendingCall<TFrame>? next) && !next.IsStream)
+            if (PeekLine() is not { } next)
             {
-                _inOrder.TryDequeue(out _);
-                next.Fail(exception);
-                next.Unregistered();
+                return;
             }
-            else
+
+            if (!next.IsStream)
             {
-                next?.Fail(exception);
+                if (RemoveHead(next))
+                {
+                    next.Fail(exception);
+                    next.Unregistered();
+                }
+
+                return;
+            }
+
+            // A stream fails, and leaves the line if this frame was its end; otherwise it stays, abandoned, until its end comes.
+            next.Fail(exception);
+            if (EndsAbandonedStream(frame) && RemoveHead(next))
+            {
+                next.Unregistered();
             }
 
             return;
@@ -1023,7 +1188,7 @@ public sealed class WireframeClient<TFrame> : IAsyncDisposable
             call.Unregistered();
         }
 
-        while (_inOrder.TryDequeue(out PendingCall<TFrame>? call))
+        foreach (PendingCall<TFrame> call in DrainLine())
         {
             call.Fail(lost);
             call.Unregistered();
@@ -1061,8 +1226,12 @@ public sealed class WireframeClient<TFrame> : IAsyncDisposable
             }
         }
 
-        // Last, so that a push subscriber that sees the end also finds the teardown hook has run.
-        _pushes.Writer.TryComplete();
+        // Last, and only by the first loss, so that a push subscriber that sees the end also finds
+        // the teardown hook has run.
+        if (first)
+        {
+            _pushes.Writer.TryComplete();
+        }
     }
 
     private void ShutdownSocket()

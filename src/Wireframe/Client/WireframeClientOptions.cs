@@ -12,6 +12,9 @@ public sealed class WireframeClientOptions
     /// <summary>Gets or sets how long a call waits for its response before it fails with <see cref="TimeoutException"/>; <see cref="Timeout.InfiniteTimeSpan"/> for no limit. Default 30 seconds.</summary>
     public TimeSpan CallTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>Gets or sets how long <c>DisposeAsync</c> waits for the server to take the requests already accepted before it closes anyway. Default 10 seconds.</summary>
+    public TimeSpan CloseTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
     /// <summary>Gets or sets how responses are matched to calls. Default <see cref="CorrelationMode.Correlated"/>.</summary>
     public CorrelationMode CorrelationMode { get; set; } = CorrelationMode.Correlated;
 
@@ -52,6 +55,7 @@ public sealed class WireframeClientOptions
         Require(ConnectTimeout > TimeSpan.Zero, nameof(ConnectTimeout), ConnectTimeout);
         Require(PreambleTimeout > TimeSpan.Zero, nameof(PreambleTimeout), PreambleTimeout);
         Require(CallTimeout > TimeSpan.Zero || CallTimeout == Timeout.InfiniteTimeSpan, nameof(CallTimeout), CallTimeout);
+        Require(CloseTimeout > TimeSpan.Zero, nameof(CloseTimeout), CloseTimeout);
         Require(PushBufferCapacity > 0, nameof(PushBufferCapacity), PushBufferCapacity);
         Require(Enum.IsDefined(CorrelationMode), nameof(CorrelationMode), CorrelationMode);
         Require(ReceiveBufferSize is null or > 0, nameof(ReceiveBufferSize), ReceiveBufferSize ?? 0);
