@@ -198,11 +198,6 @@ public sealed class WireframeOptions
 
     internal WireframeOptions Clone() => (WireframeOptions)MemberwiseClone();
 
-    private static void Require(bool condition, string name, object? value, string rule)
-    {
-        if (!condition)
-        {
-            throw new ArgumentOutOfRangeException(name, value, $"{nameof(WireframeOptions)}.{name} {rule}.");
-        }
-    }
+    private static void Require(bool condition, string name, object? value, string rule = "is out of range") =>
+        OptionChecks.Require(condition, nameof(WireframeOptions), name, value, rule);
 }

@@ -104,38 +104,15 @@ public sealed partial class WireframeClient<TFrame>
             batch = TakeBatch(out drained);
         }
 
-        drained?.TrySetResult();
-        ValueTask write;
-        try
-        {
-            write = _stream.WriteAsync(batch.WrittenMemory);
-        }
-        catch (Exception ex)
-        {
-            write = ValueTask.FromException(ex);
-        }
-
         // A write that does not finish at once finishes on its own while the loop goes back to
         // reading: a server that writes before it reads must not find both sides waiting.
-        _ = FinishSendAsync(write, batch);
+        _ = FinishSendAsync(StartWrite(batch, drained), batch);
     }
 
     /// <summary>Ends a send the receive loop started: the writer is free again, and woken if more came meanwhile or if it must see the client closing.</summary>
     private async Task FinishSendAsync(ValueTask write, PooledBufferWriter batch)
     {
-        try
-        {
-            await write.ConfigureAwait(false);
-        }
-        catch (Exception ex)
-        {
-            Lose(new WireframeConnectionLostException($"Writing to the server failed: {ex.Message}", ex));
-        }
-        finally
-        {
-            batch.Reset(WriteBufferRetainLimit, WriteBufferSize);
-        }
-
+        await CompleteWriteAsync(write, batch).ConfigureAwait(false);
         bool wake;
         lock (_writeLock)
         {
@@ -173,13 +150,26 @@ public sealed partial class WireframeClient<TFrame>
         return batch;
     }
 
-    /// <summary>Sends a batch in one write; whoever waited for room has its request in it.</summary>
-    private async ValueTask SendBatchAsync(PooledBufferWriter batch, TaskCompletionSource? drained)
+    /// <summary>Starts sending a batch in one write; whoever waited for room has its request in it. A write that throws at once is returned as a failed one.</summary>
+    private ValueTask StartWrite(PooledBufferWriter batch, TaskCompletionSource? drained)
     {
         drained?.TrySetResult();
         try
         {
-            await _stream.WriteAsync(batch.WrittenMemory).ConfigureAwait(false);
+            return _stream.WriteAsync(batch.WrittenMemory);
+        }
+        catch (Exception ex)
+        {
+            return ValueTask.FromException(ex);
+        }
+    }
+
+    /// <summary>Waits for a batch's write; a failure loses the connection. The batch's buffer is then ready for the next one.</summary>
+    private async ValueTask CompleteWriteAsync(ValueTask write, PooledBufferWriter batch)
+    {
+        try
+        {
+            await write.ConfigureAwait(false);
         }
         catch (Exception ex)
         {
@@ -264,7 +254,7 @@ public sealed partial class WireframeClient<TFrame>
                     batch = TakeBatch(out drained);
                 }
 
-                await SendBatchAsync(batch, drained).ConfigureAwait(false);
+                await CompleteWriteAsync(StartWrite(batch, drained), batch).ConfigureAwait(false);
             }
         }
     }

@@ -64,11 +64,6 @@ public sealed class WireframeClientOptions
 
     internal WireframeClientOptions Clone() => (WireframeClientOptions)MemberwiseClone();
 
-    private static void Require(bool condition, string name, object value)
-    {
-        if (!condition)
-        {
-            throw new ArgumentOutOfRangeException(name, value, $"{nameof(WireframeClientOptions)}.{name} is out of range.");
-        }
-    }
+    private static void Require(bool condition, string name, object? value, string rule = "is out of range") =>
+        OptionChecks.Require(condition, nameof(WireframeClientOptions), name, value, rule);
 }

@@ -53,11 +53,6 @@ public sealed class WireframeClientPoolOptions
 
     internal WireframeClientPoolOptions Clone() => (WireframeClientPoolOptions)MemberwiseClone();
 
-    private static void Require(bool condition, string name, object value)
-    {
-        if (!condition)
-        {
-            throw new ArgumentOutOfRangeException(name, value, $"{nameof(WireframeClientPoolOptions)}.{name} is out of range.");
-        }
-    }
+    private static void Require(bool condition, string name, object? value, string rule = "is out of range") =>
+        OptionChecks.Require(condition, nameof(WireframeClientPoolOptions), name, value, rule);
 }
