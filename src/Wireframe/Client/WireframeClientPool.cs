@@ -280,8 +280,7 @@ public sealed class WireframeClientPool<TFrame> : IAsyncDisposable
 
             if (_slots.All(slot => slot.State == PoolSlotState.Closed))
             {
-                throw new WireframeConnectionLostException(
-                    $"Every connection of the pool to {_endPointText} was lost and reconnecting is off ({nameof(WireframeClientPoolOptions)}.{nameof(WireframeClientPoolOptions.Reconnect)}).");
+                throw NoConnectionLeft();
             }
 
             reopen = Array.Find(_slots, slot => slot.State == PoolSlotState.Idle);
@@ -405,7 +404,10 @@ public sealed class WireframeClientPool<TFrame> : IAsyncDisposable
     }
 
     /// <summary>Puts a connected client in its slot and starts watching it; closes it instead when the pool was disposed meanwhile.</summary>
-    private async ValueTask<bool> InstallOrCloseAsync(PoolSlot<TFrame> slot, WireframeClient<TFrame> client)
+    /// <param name="slot">The slot.</param>
+    /// <param name="client">The connected client.</param>
+    /// <param name="reconnectAttempts">For a reconnect, the attempts it took: counted and logged before the connection takes calls, so nobody sees it open and not yet counted.</param>
+    private async ValueTask<bool> InstallOrCloseAsync(PoolSlot<TFrame> slot, WireframeClient<TFrame> client, int reconnectAttempts = 0)
     {
         bool installed;
         lock (_sync)
@@ -413,6 +415,12 @@ public sealed class WireframeClientPool<TFrame> : IAsyncDisposable
             installed = !_disposed;
             if (installed)
             {
+                if (reconnectAttempts > 0)
+                {
+                    Interlocked.Increment(ref _reconnects);
+                    ClientLog.Reconnected(_logger, slot.Index, _endPointText, reconnectAttempts);
+                }
+
                 slot.Client = client;
                 slot.State = PoolSlotState.Ready;
                 slot.InFlight = 0;
@@ -573,12 +581,7 @@ public sealed class WireframeClientPool<TFrame> : IAsyncDisposable
                 await Task.Delay(delay, _time, _disposing.Token).ConfigureAwait(false);
                 WireframeClient<TFrame> client = await _builder.ConnectAsync(_endPoint, _disposing.Token).ConfigureAwait(false);
                 _metrics.ReconnectAttempted(succeeded: true);
-                if (await InstallOrCloseAsync(slot, client).ConfigureAwait(false))
-                {
-                    Interlocked.Increment(ref _reconnects);
-                    ClientLog.Reconnected(_logger, slot.Index, _endPointText, attempt + 1);
-                }
-
+                await InstallOrCloseAsync(slot, client, reconnectAttempts: attempt + 1).ConfigureAwait(false);
                 return;
             }
             catch (OperationCanceledException) when (_disposing.IsCancellationRequested)
