@@ -1,21 +1,28 @@
 #!/usr/bin/env bash
 # The client's multiplexed calls against the raw load generator, on the same server, in the same run.
 #
-# One routed Echo server runs pinned to core 0. Each round runs, one after the other, on core 1:
+# One routed Echo server runs pinned to core 0, and is first warmed up by a discarded load
+# generator run of SERVER_WARMUP seconds. Each round then runs, one after the other, on core 1:
 # Wireframe.LoadGen with 1 connection x CALLERS frames in flight (the raw ceiling of one
-# connection), then the Benchmarks project's --client-calls with CALLERS tasks calling through ONE
-# WireframeClient connection, then the same with CompleteCallsInline. The ratios client / load generator
-# are printed per round, and their medians.
+# connection); the Benchmarks project's --client-calls with CALLERS tasks calling through ONE
+# WireframeClient connection; the same with the thread pool's spinning off
+# (DOTNET_ThreadPool_UnfairSemaphoreSpinLimit=0, a process setting for a client confined to one
+# core); the same with CompleteCallsInline. The ratios client / load generator are printed per round,
+# and their medians.
+#
+# Every process warms up for WARMUP seconds; the client's warmup then goes on until the JIT has
+# compiled nothing for 3 s (tiering on one busy core takes 5-10 s), and each output says how many
+# methods were compiled while measuring, which should be 0.
 #
 # Usage: benchmarks/run-e2e.sh build && dotnet build -c Release benchmarks/Wireframe.Benchmarks
 #        ROUNDS=5 benchmarks/run-client.sh
-# Environment: ROUNDS=5 CALLERS=64 SIZE=128 WARMUP=4 DURATION=8 SERVER_CPU=0 CLIENT_CPU=1
+# Environment: ROUNDS=5 CALLERS=64 SIZE=128 WARMUP=15 DURATION=6 SERVER_WARMUP=20 SERVER_CPU=0 CLIENT_CPU=1
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 # shellcheck source=benchmarks/common.sh
 source benchmarks/common.sh
 
-ROUNDS="${ROUNDS:-5}" CALLERS="${CALLERS:-64}" SIZE="${SIZE:-128}" WARMUP="${WARMUP:-4}" DURATION="${DURATION:-8}"
+ROUNDS="${ROUNDS:-5}" CALLERS="${CALLERS:-64}" SIZE="${SIZE:-128}" WARMUP="${WARMUP:-15}" DURATION="${DURATION:-6}" SERVER_WARMUP="${SERVER_WARMUP:-20}"
 SERVER_CPU="${SERVER_CPU:-0}" CLIENT_CPU="${CLIENT_CPU:-1}"
 LOADGEN_DLL="benchmarks/Wireframe.LoadGen/bin/Release/net10.0/Wireframe.LoadGen.dll"
 BENCH_DLL="benchmarks/Wireframe.Benchmarks/bin/Release/net10.0/Wireframe.Benchmarks.dll"
@@ -31,21 +38,36 @@ trap cleanup EXIT
 
 taskset -c "$SERVER_CPU" dotnet "$ECHO_DLL" --quiet --port 0 >"$WORK_DIR/server.log" 2>&1 & SERVER_PID=$!
 port="$(port_of "$WORK_DIR/server.log")"
-ratios=() inline_ratios=()
+taskset -c "$CLIENT_CPU" dotnet "$LOADGEN_DLL" --port "$port" --connections 1 --inflight "$CALLERS" --size "$SIZE" \
+  --warmup "$SERVER_WARMUP" --duration 2 --mode envelope >"$WORK_DIR/server-warmup.out" 2>&1
+
+# client_run NAME ENV... -- ARGS...: one --client-calls run on the client core, output in WORK_DIR/NAME.out.
+client_run() {
+  local name="$1"; shift
+  local envs=()
+  while [[ "$1" != "--" ]]; do envs+=("$1"); shift; done
+  shift
+  taskset -c "$CLIENT_CPU" env DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1 "${envs[@]}" dotnet "$BENCH_DLL" --client-calls "$@" \
+    --port "$port" --callers "$CALLERS" --size "$SIZE" --warmup "$WARMUP" --duration "$DURATION" >"$WORK_DIR/$name.out" 2>&1
+}
+ratio_of() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", b / a }'; }
+jit_of() { grep -oE 'jitted( +:)? [0-9]+' "$1" | grep -oE '[0-9]+'; }
+
+ratios=() nospin_ratios=() inline_ratios=()
 for round in $(seq 1 "$ROUNDS"); do
   taskset -c "$CLIENT_CPU" dotnet "$LOADGEN_DLL" --port "$port" --connections 1 --inflight "$CALLERS" --size "$SIZE" \
     --warmup "$WARMUP" --duration "$DURATION" --mode envelope >"$WORK_DIR/loadgen.out" 2>&1
-  taskset -c "$CLIENT_CPU" env DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1 dotnet "$BENCH_DLL" --client-calls --port "$port" --callers "$CALLERS" --size "$SIZE" \
-    --warmup "$WARMUP" --duration "$DURATION" >"$WORK_DIR/client.out" 2>&1
-  taskset -c "$CLIENT_CPU" env DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1 dotnet "$BENCH_DLL" --client-calls --inline --port "$port" --callers "$CALLERS" --size "$SIZE" \
-    --warmup "$WARMUP" --duration "$DURATION" >"$WORK_DIR/inline.out" 2>&1
-  raw="$(rps_of "$WORK_DIR/loadgen.out")" calls="$(rps_of "$WORK_DIR/client.out")" inline="$(rps_of "$WORK_DIR/inline.out")"
-  ratio="$(awk -v a="$raw" -v b="$calls" 'BEGIN { printf "%.3f", b / a }')"
-  inline_ratio="$(awk -v a="$raw" -v b="$inline" 'BEGIN { printf "%.3f", b / a }')"
-  ratios+=("$ratio") inline_ratios+=("$inline_ratio")
-  alloc="$(grep -E '^bytes/call' "$WORK_DIR/client.out" | sed -E 's/^bytes\/call *: *//')"
+  client_run client -- 
+  client_run nospin DOTNET_ThreadPool_UnfairSemaphoreSpinLimit=0 --
+  client_run inline -- --inline
+  raw="$(rps_of "$WORK_DIR/loadgen.out")" calls="$(rps_of "$WORK_DIR/client.out")"
+  nospin="$(rps_of "$WORK_DIR/nospin.out")" inline="$(rps_of "$WORK_DIR/inline.out")"
+  ratios+=("$(ratio_of "$raw" "$calls")") nospin_ratios+=("$(ratio_of "$raw" "$nospin")") inline_ratios+=("$(ratio_of "$raw" "$inline")")
+  alloc="$(grep -E '^bytes/call' "$WORK_DIR/client.out" | sed -E 's/^bytes\/call *: *//' | cut -d' ' -f1)"
   inline_alloc="$(grep -E '^bytes/call' "$WORK_DIR/inline.out" | sed -E 's/^bytes\/call *: *//' | cut -d' ' -f1)"
-  printf 'round %d: load generator %s rt/s; client %s calls/s (%s); inline %s calls/s (%s); bytes/call %s, inline %s\n' \
-    "$round" "$raw" "$calls" "$ratio" "$inline" "$inline_ratio" "$alloc" "$inline_alloc"
+  printf 'round %d: load generator %s rt/s; client %s calls/s (%s); no spinning %s (%s); inline %s (%s); bytes/call %s, inline %s; jitted while measuring %s/%s/%s/%s\n' \
+    "$round" "$raw" "$calls" "${ratios[-1]}" "$nospin" "${nospin_ratios[-1]}" "$inline" "${inline_ratios[-1]}" "$alloc" "$inline_alloc" \
+    "$(jit_of "$WORK_DIR/loadgen.out")" "$(jit_of "$WORK_DIR/client.out")" "$(jit_of "$WORK_DIR/nospin.out")" "$(jit_of "$WORK_DIR/inline.out")"
 done
-printf 'median client/raw over %d rounds: %s (default), %s (CompleteCallsInline)\n' "$ROUNDS" "$(median_of "${ratios[@]}")" "$(median_of "${inline_ratios[@]}")"
+printf 'median client/raw over %d rounds: %s (default), %s (no thread-pool spinning), %s (CompleteCallsInline)\n' "$ROUNDS" \
+  "$(median_of "${ratios[@]}")" "$(median_of "${nospin_ratios[@]}")" "$(median_of "${inline_ratios[@]}")"

@@ -38,7 +38,7 @@ internal static class LoadRun
         }
 
         Task all = Task.WhenAll(runs);
-        Task<double> clientCpu = MeasureOwnCpuAsync(schedule, all);
+        Task<(double Cores, long Jitted)> clientCpu = MeasureOwnCpuAsync(schedule, all);
         TimeSpan untilEnd = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), schedule.End);
         TimeSpan untilDeadline = (untilEnd > TimeSpan.Zero ? untilEnd : TimeSpan.Zero) + DrainTimeout;
         if (await Task.WhenAny(all, Task.Delay(untilDeadline)) != all)
@@ -64,7 +64,8 @@ internal static class LoadRun
         // Faults other than the ones a connection handles itself are bugs in this tool: let them surface.
         await all;
 
-        var result = RunResult.Collect(options, endPoint, schedule, connections, await clientCpu);
+        (double cores, long jitted) = await clientCpu;
+        var result = RunResult.Collect(options, endPoint, schedule, connections, cores, jitted);
         result.Print(Console.Out, options.Json);
         if (result.Errors > 0)
         {
@@ -78,9 +79,10 @@ internal static class LoadRun
 
     /// <summary>
     /// Share of one core this process used during the measured phase: near 100% means the
-    /// generator, not the server, may be what limits throughput.
+    /// generator, not the server, may be what limits throughput. Also counts the methods the JIT
+    /// compiled meanwhile: more than a few means tiering had not settled and the warmup was too short.
     /// </summary>
-    private static async Task<double> MeasureOwnCpuAsync(RunSchedule schedule, Task connectionsDone)
+    private static async Task<(double Cores, long Jitted)> MeasureOwnCpuAsync(RunSchedule schedule, Task connectionsDone)
     {
         using var self = Process.GetCurrentProcess();
 
@@ -88,9 +90,10 @@ internal static class LoadRun
         await Task.WhenAny(DelayUntilAsync(schedule.MeasureStart), connectionsDone);
         if (connectionsDone.IsCompleted)
         {
-            return double.NaN;
+            return (double.NaN, 0);
         }
 
+        long jittedBefore = System.Runtime.JitInfo.GetCompiledMethodCount();
         self.Refresh();
         TimeSpan before = self.TotalProcessorTime;
         long startedAt = Stopwatch.GetTimestamp();
@@ -98,7 +101,7 @@ internal static class LoadRun
         self.Refresh();
         TimeSpan used = self.TotalProcessorTime - before;
         TimeSpan elapsed = Stopwatch.GetElapsedTime(startedAt);
-        return elapsed > TimeSpan.Zero ? used / elapsed : 0;
+        return (elapsed > TimeSpan.Zero ? used / elapsed : 0, System.Runtime.JitInfo.GetCompiledMethodCount() - jittedBefore);
     }
 
     private static Task DelayUntilAsync(long timestamp)

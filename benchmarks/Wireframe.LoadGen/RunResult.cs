@@ -8,9 +8,10 @@ namespace Wireframe.LoadGen;
 /// <summary>Everything a load run reports, merged across connections.</summary>
 internal sealed class RunResult
 {
-    private RunResult(LoadOptions options, IPEndPoint endPoint, double measuredSeconds, LatencyHistogram histogram, double clientCpuCores)
+    private RunResult(LoadOptions options, IPEndPoint endPoint, double measuredSeconds, LatencyHistogram histogram, double clientCpuCores, long jittedWhileMeasuring)
     {
         ClientCpuCores = clientCpuCores;
+        JittedWhileMeasuring = jittedWhileMeasuring;
         Options = options;
         EndPoint = endPoint;
         MeasuredSeconds = measuredSeconds;
@@ -28,6 +29,9 @@ internal sealed class RunResult
     /// connection had ended before that phase began.
     /// </summary>
     public double ClientCpuCores { get; }
+
+    /// <summary>Methods the JIT compiled in this process during the measured phase (tiering not settled if many).</summary>
+    public long JittedWhileMeasuring { get; }
 
     public LatencyHistogram Histogram { get; }
 
@@ -51,9 +55,9 @@ internal sealed class RunResult
     /// <summary>Payload megabytes (10^6) per second in each direction.</summary>
     public double PayloadMegabytesPerSecond => RoundTripsPerSecond * Options.Size / 1e6;
 
-    public static RunResult Collect(LoadOptions options, IPEndPoint endPoint, RunSchedule schedule, IReadOnlyList<LoadConnection> connections, double clientCpuCores)
+    public static RunResult Collect(LoadOptions options, IPEndPoint endPoint, RunSchedule schedule, IReadOnlyList<LoadConnection> connections, double clientCpuCores, long jittedWhileMeasuring)
     {
-        var result = new RunResult(options, endPoint, schedule.MeasuredSeconds, new LatencyHistogram(), clientCpuCores);
+        var result = new RunResult(options, endPoint, schedule.MeasuredSeconds, new LatencyHistogram(), clientCpuCores, jittedWhileMeasuring);
         foreach (LoadConnection connection in connections)
         {
             result.Histogram.Add(connection.Histogram);
@@ -89,6 +93,7 @@ internal sealed class RunResult
         writer.WriteLine(double.IsNaN(ClientCpuCores)
             ? "loadgen cpu   : n/a"
             : string.Create(c, $"loadgen cpu   : {ClientCpuCores * 100:0}% of one core"));
+        writer.WriteLine(string.Create(c, $"jitted        : {JittedWhileMeasuring} methods while measuring"));
         writer.WriteLine(string.Create(c,
             $"latency us    : p50 {Us(50):0.0}  p90 {Us(90):0.0}  p99 {Us(99):0.0}  p99.9 {Us(99.9):0.0}  max {Histogram.MaxNanoseconds / 1000.0:0.0}"));
 
@@ -132,6 +137,7 @@ internal sealed class RunResult
                 json.WriteNumber("loadgenCpu", Math.Round(ClientCpuCores, 3));
             }
 
+            json.WriteNumber("jittedWhileMeasuring", JittedWhileMeasuring);
             json.WriteNumber("responsesPerRead", Math.Round(ResponsesPerRead, 2));
             json.WriteEndObject();
         }

@@ -33,13 +33,22 @@ internal sealed class TypedPendingCall<TFrame, TResponse> : PendingCall<TFrame>,
     private int _claimed;
     private int _holders;
 
+    // Set for a call that records its own end (the untracked fast path); null otherwise.
+    private WireframeClientMetrics? _metrics;
+    private TimeProvider? _time;
+    private long _started;
+    private int _callerReleased;
+
     private TypedPendingCall()
     {
     }
 
     public override bool IsDone => Volatile.Read(ref _claimed) != 0;
 
-    /// <summary>Gets the outcome, to be awaited exactly once, then <see cref="Release"/>d by the caller.</summary>
+    /// <summary>
+    /// Gets the outcome, to be awaited exactly once; then the caller <see cref="Release"/>s the call,
+    /// unless it <see cref="EndsItself"/>, in which case reading the outcome releases the caller's hold.
+    /// </summary>
     public ValueTask<TResponse> Outcome => new(this, _outcome.Version);
 
     /// <summary>Takes a call from the pool (or makes one), held by the caller, the table and its completer.</summary>
@@ -65,9 +74,24 @@ internal sealed class TypedPendingCall<TFrame, TResponse> : PendingCall<TFrame>,
         call.MessageId = 0;
         call.Deadline = 0;
         call._holders = 3;
+        call._metrics = null;
+        call._time = null;
         call._outcome.RunContinuationsAsynchronously = !inline;
         Volatile.Write(ref call._claimed, 0);
         return call;
+    }
+
+    /// <summary>
+    /// Makes the call record its end in <paramref name="metrics"/> when its outcome is set, and
+    /// release the caller's hold when the caller reads the outcome: for a caller that awaits
+    /// <see cref="Outcome"/> directly, with no state machine of its own around it.
+    /// </summary>
+    public void EndsItself(WireframeClientMetrics metrics, TimeProvider time, long started)
+    {
+        _metrics = metrics;
+        _time = time;
+        _started = started;
+        _callerReleased = 0;
     }
 
     public override bool Receive(in TFrame frame, ReadOnlySequence<byte> raw)
@@ -84,11 +108,14 @@ internal sealed class TypedPendingCall<TFrame, TResponse> : PendingCall<TFrame>,
         }
         catch (Exception ex)
         {
+            RecordEnd(ex);
             _outcome.SetException(ex);
             Release();
             return true;
         }
 
+        // Recorded before the caller can resume (inline, right inside SetResult).
+        RecordEnd(null);
         _outcome.SetResult(response);
         Release();
         return true;
@@ -98,6 +125,7 @@ internal sealed class TypedPendingCall<TFrame, TResponse> : PendingCall<TFrame>,
     {
         if (TryClaim())
         {
+            RecordEnd(exception);
             _outcome.SetException(exception);
             Release();
         }
@@ -134,6 +162,8 @@ internal sealed class TypedPendingCall<TFrame, TResponse> : PendingCall<TFrame>,
 
         _outcome.Reset();
         _formatter = null;
+        _metrics = null;
+        _time = null;
         _codec = null!;
         _format = null!;
         if (Interlocked.Increment(ref s_pooled) <= MaxPooled)
@@ -146,12 +176,37 @@ internal sealed class TypedPendingCall<TFrame, TResponse> : PendingCall<TFrame>,
         }
     }
 
-    TResponse IValueTaskSource<TResponse>.GetResult(short token) => _outcome.GetResult(token);
+    TResponse IValueTaskSource<TResponse>.GetResult(short token)
+    {
+        if (_metrics is null)
+        {
+            return _outcome.GetResult(token);
+        }
+
+        // The caller's hold is let go once: an outcome read twice (a misuse) must not return the call
+        // to the pool while the receive loop still holds it; a stale token throws here.
+        bool release = token == _outcome.Version && Interlocked.Exchange(ref _callerReleased, 1) == 0;
+        try
+        {
+            return _outcome.GetResult(token);
+        }
+        finally
+        {
+            if (release)
+            {
+                Release();
+            }
+        }
+    }
 
     ValueTaskSourceStatus IValueTaskSource<TResponse>.GetStatus(short token) => _outcome.GetStatus(token);
 
     void IValueTaskSource<TResponse>.OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
         _outcome.OnCompleted(continuation, state, token, flags);
+
+    /// <summary>Records the end of a call that <see cref="EndsItself"/>, before its caller can resume.</summary>
+    private void RecordEnd(Exception? error) =>
+        _metrics?.CallEnded(WireframeClientMetrics.OutcomeOf(error), _time!.GetElapsedTime(_started));
 
     private bool TryClaim() => Interlocked.CompareExchange(ref _claimed, 1, 0) == 0;
 }

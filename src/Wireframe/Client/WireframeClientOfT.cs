@@ -266,15 +266,48 @@ public sealed partial class WireframeClient<TFrame> : IAsyncDisposable
         }
     }
 
-    [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<TResponse> CallCoreAsync<TRequest, TResponse>(uint messageId, TRequest request, ulong? explicitId, CancellationToken cancellationToken)
+    /// <summary>
+    /// A call with no token and nobody tracing (the common case) has no state machine of its own:
+    /// the caller awaits the pooled call object, which records the call's end when its outcome is set
+    /// and goes back to the pool once the caller has read it. Any other call takes the tracked path.
+    /// </summary>
+    private ValueTask<TResponse> CallCoreAsync<TRequest, TResponse>(uint messageId, TRequest request, ulong? explicitId, CancellationToken cancellationToken)
     {
-        IMessageFormatter<TResponse>? formatter = typeof(TResponse) == typeof(TFrame) ? null : Formatter<TResponse>();
+        if (cancellationToken.CanBeCanceled || WireframeClientMetrics.Source.HasListeners())
+        {
+            return CallTrackedAsync<TRequest, TResponse>(messageId, request, explicitId, cancellationToken);
+        }
+
+        TypedPendingCall<TFrame, TResponse> call = StartCall<TResponse>(out long started);
+        call.EndsItself(_metrics, _time, started);
+        bool full;
+        try
+        {
+            full = Register(call, messageId, request, explicitId, started);
+        }
+        catch (Exception ex)
+        {
+            // Records the call's end, unless a lost connection already failed it meanwhile.
+            call.Fail(ex);
+            return ValueTask.FromException<TResponse>(ex);
+        }
+
+        return full ? WaitForRoomThenOutcomeAsync(call, started) : call.Outcome;
+    }
+
+    /// <summary>The untracked call whose request found the send buffer full: it waits for room, then for its outcome.</summary>
+    private async ValueTask<TResponse> WaitForRoomThenOutcomeAsync<TResponse>(TypedPendingCall<TFrame, TResponse> call, long started)
+    {
+        await WaitForRoomAsync(call, started, CancellationToken.None).ConfigureAwait(false);
+        return await call.Outcome.ConfigureAwait(false);
+    }
+
+    [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<TResponse> CallTrackedAsync<TRequest, TResponse>(uint messageId, TRequest request, ulong? explicitId, CancellationToken cancellationToken)
+    {
         Activity? activity = WireframeClientMetrics.Source.HasListeners() ? StartCallActivity(messageId) : null;
-        long started = _time.GetTimestamp();
-        _metrics.CallStarted();
         Exception? error = null;
-        var call = TypedPendingCall<TFrame, TResponse>.Rent(formatter, _codec, _format, _options.CompleteCallsInline);
+        TypedPendingCall<TFrame, TResponse> call = StartCall<TResponse>(out long started);
         try
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -323,6 +356,15 @@ public sealed partial class WireframeClient<TFrame> : IAsyncDisposable
             _metrics.CallEnded(WireframeClientMetrics.OutcomeOf(error), _time.GetElapsedTime(started));
             activity?.Dispose();
         }
+    }
+
+    /// <summary>Counts a call in flight and takes a call object for it from the pool.</summary>
+    private TypedPendingCall<TFrame, TResponse> StartCall<TResponse>(out long started)
+    {
+        IMessageFormatter<TResponse>? formatter = typeof(TResponse) == typeof(TFrame) ? null : Formatter<TResponse>();
+        started = _time.GetTimestamp();
+        _metrics.CallStarted();
+        return TypedPendingCall<TFrame, TResponse>.Rent(formatter, _codec, _format, _options.CompleteCallsInline);
     }
 
     private Activity? StartCallActivity(uint messageId)
