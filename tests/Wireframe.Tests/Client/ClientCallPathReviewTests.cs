@@ -276,7 +276,7 @@ public sealed class ClientCallPathReviewTests
         Task serving = Task.Run(async () =>
         {
             accepted = await listener.AcceptAsync();
-            byte[] request = await ReadFrameAsync(accepted);
+            byte[] request = await SocketFrames.ReadFrameAsync(accepted);
             ulong correlationId = BinaryPrimitives.ReadUInt64BigEndian(request.AsSpan(5));
 
             // The answer, then 8 MiB of pushes, written before the server reads anything else.
@@ -329,29 +329,6 @@ public sealed class ClientCallPathReviewTests
             accepted?.Dispose();
             await client.DisposeAsync().AsTask().WaitAsync(Safety);
             await Task.WhenAny(serving, Task.Delay(Safety));
-        }
-    }
-
-    private static async Task<byte[]> ReadFrameAsync(Socket socket)
-    {
-        byte[] prefix = new byte[4];
-        await ReadExactlyAsync(socket, prefix);
-        byte[] frame = new byte[BinaryPrimitives.ReadUInt32BigEndian(prefix)];
-        await ReadExactlyAsync(socket, frame);
-        return frame;
-    }
-
-    private static async Task ReadExactlyAsync(Socket socket, Memory<byte> buffer)
-    {
-        while (!buffer.IsEmpty)
-        {
-            int read = await socket.ReceiveAsync(buffer);
-            if (read == 0)
-            {
-                throw new EndOfStreamException();
-            }
-
-            buffer = buffer[read..];
         }
     }
 

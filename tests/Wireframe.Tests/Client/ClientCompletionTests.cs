@@ -33,7 +33,7 @@ public sealed class ClientCompletionTests
             var requests = new List<(ulong CorrelationId, byte Caller)>();
             for (int i = 0; i < Callers; i++)
             {
-                byte[] request = await ReadFrameAsync(accepted);
+                byte[] request = await SocketFrames.ReadFrameAsync(accepted);
                 requests.Add((BinaryPrimitives.ReadUInt64BigEndian(request.AsSpan(5)), request[13]));
             }
 
@@ -90,28 +90,5 @@ public sealed class ClientCompletionTests
         Assert.Equal(new byte[] { 2 }, await client.CallAsync<byte[], byte[]>(EchoApp.EchoMessageId, [2]).AsTask().WaitAsync(Safety));
         released.Set();
         Assert.True(await blocking.WaitAsync(Safety));
-    }
-
-    private static async Task<byte[]> ReadFrameAsync(Socket socket)
-    {
-        byte[] prefix = new byte[4];
-        await ReadExactlyAsync(socket, prefix);
-        byte[] frame = new byte[BinaryPrimitives.ReadUInt32BigEndian(prefix)];
-        await ReadExactlyAsync(socket, frame);
-        return frame;
-    }
-
-    private static async Task ReadExactlyAsync(Socket socket, Memory<byte> buffer)
-    {
-        while (!buffer.IsEmpty)
-        {
-            int read = await socket.ReceiveAsync(buffer);
-            if (read == 0)
-            {
-                throw new EndOfStreamException();
-            }
-
-            buffer = buffer[read..];
-        }
     }
 }

@@ -19,10 +19,7 @@ public sealed class ClientDiagnosticsTests
     [Fact]
     public async Task Calls_are_counted_by_outcome_timed_and_traced()
     {
-        WireframeAppBuilder<Envelope> app = EchoApp.CreateRouted();
-        app.Route<ReadOnlySequence<byte>>(5, async (payload, context) =>
-            await context.Connection.SendAsync(5, payload.ToArray(), context.CorrelationId + 1000));
-        await using var server = await TcpTestServer.StartAsync(app);
+        await using var server = await TcpTestServer.StartAsync(EchoWithAlteredIds());
         await using ServiceProvider services = new ServiceCollection().AddMetrics().BuildServiceProvider();
         IMeterFactory meters = services.GetRequiredService<IMeterFactory>();
         using var metrics = new MetricCapture(meters, WireframeClientMetrics.MeterName);
@@ -78,10 +75,7 @@ public sealed class ClientDiagnosticsTests
     {
         // No activity listener here (none in this class outlives its test, and the class runs its
         // tests one at a time): calls without a token take the path with no state machine of their own.
-        WireframeAppBuilder<Envelope> app = EchoApp.CreateRouted();
-        app.Route<ReadOnlySequence<byte>>(5, async (payload, context) =>
-            await context.Connection.SendAsync(5, payload.ToArray(), context.CorrelationId + 1000));
-        await using var server = await TcpTestServer.StartAsync(app);
+        await using var server = await TcpTestServer.StartAsync(EchoWithAlteredIds());
         await using ServiceProvider services = new ServiceCollection().AddMetrics().BuildServiceProvider();
         IMeterFactory meters = services.GetRequiredService<IMeterFactory>();
         using var metrics = new MetricCapture(meters, WireframeClientMetrics.MeterName);
@@ -116,5 +110,14 @@ public sealed class ClientDiagnosticsTests
         Assert.Equal(1, metrics.Sum("wireframe.client.calls", "wireframe.call.outcome", "error"));
         Assert.Equal(0, metrics.Sum("wireframe.client.calls.in_flight"));
         Assert.Equal(6, metrics.Measurements.Count(m => m.Instrument == "wireframe.client.call.duration"));
+    }
+
+    /// <summary>The routed echo, plus message 5, answered under another correlation id (its call never gets a response).</summary>
+    private static WireframeAppBuilder<Envelope> EchoWithAlteredIds()
+    {
+        WireframeAppBuilder<Envelope> app = EchoApp.CreateRouted();
+        app.Route<ReadOnlySequence<byte>>(5, async (payload, context) =>
+            await context.Connection.SendAsync(5, payload.ToArray(), context.CorrelationId + 1000));
+        return app;
     }
 }
