@@ -37,7 +37,11 @@ internal sealed class TypedPendingCall<TFrame, TResponse> : PendingCall<TFrame>,
     private WireframeClientMetrics? _metrics;
     private TimeProvider? _time;
     private long _started;
-    private int _callerReleased;
+    // The outcome version whose reader still owes the caller's release; -1 once released.
+    private int _releasableToken = -1;
+    private ExecutionContext? _callerContext;
+    private string? _endOutcome;
+    private TimeSpan _endDuration;
 
     private TypedPendingCall()
     {
@@ -91,7 +95,11 @@ internal sealed class TypedPendingCall<TFrame, TResponse> : PendingCall<TFrame>,
         _metrics = metrics;
         _time = time;
         _started = started;
-        _callerReleased = 0;
+        _releasableToken = _outcome.Version;
+
+        // The end is recorded by whoever sets the outcome; under the caller's context, as the start
+        // was, so a listener reading Activity.Current (exemplars) sees the caller's trace.
+        _callerContext = ExecutionContext.Capture();
     }
 
     public override bool Receive(in TFrame frame, ReadOnlySequence<byte> raw)
@@ -164,6 +172,7 @@ internal sealed class TypedPendingCall<TFrame, TResponse> : PendingCall<TFrame>,
         _formatter = null;
         _metrics = null;
         _time = null;
+        _callerContext = null;
         _codec = null!;
         _format = null!;
         if (Interlocked.Increment(ref s_pooled) <= MaxPooled)
@@ -183,9 +192,11 @@ internal sealed class TypedPendingCall<TFrame, TResponse> : PendingCall<TFrame>,
             return _outcome.GetResult(token);
         }
 
-        // The caller's hold is let go once: an outcome read twice (a misuse) must not return the call
-        // to the pool while the receive loop still holds it; a stale token throws here.
-        bool release = token == _outcome.Version && Interlocked.Exchange(ref _callerReleased, 1) == 0;
+        // The caller's hold is let go once, in one atomic step that also checks the token: an outcome
+        // read twice (a misuse), even by a reader that stalled while the call was reused, can neither
+        // return the call to the pool while the receive loop holds it nor release a later caller's
+        // hold. A stale token then throws here.
+        bool release = Interlocked.CompareExchange(ref _releasableToken, -1, token) == token;
         try
         {
             return _outcome.GetResult(token);
@@ -205,8 +216,30 @@ internal sealed class TypedPendingCall<TFrame, TResponse> : PendingCall<TFrame>,
         _outcome.OnCompleted(continuation, state, token, flags);
 
     /// <summary>Records the end of a call that <see cref="EndsItself"/>, before its caller can resume.</summary>
-    private void RecordEnd(Exception? error) =>
-        _metrics?.CallEnded(WireframeClientMetrics.OutcomeOf(error), _time!.GetElapsedTime(_started));
+    private void RecordEnd(Exception? error)
+    {
+        if (_metrics is null)
+        {
+            return;
+        }
+
+        string outcome = WireframeClientMetrics.OutcomeOf(error);
+        TimeSpan duration = _time!.GetElapsedTime(_started);
+        if (_callerContext is null || ReferenceEquals(_callerContext, ExecutionContext.Capture()))
+        {
+            _metrics.CallEnded(outcome, duration);
+            return;
+        }
+
+        // Only the claim's winner records, so these fields have one writer.
+        _endOutcome = outcome;
+        _endDuration = duration;
+        ExecutionContext.Run(_callerContext, static state =>
+        {
+            var call = (TypedPendingCall<TFrame, TResponse>)state!;
+            call._metrics!.CallEnded(call._endOutcome!, call._endDuration);
+        }, this);
+    }
 
     private bool TryClaim() => Interlocked.CompareExchange(ref _claimed, 1, 0) == 0;
 }

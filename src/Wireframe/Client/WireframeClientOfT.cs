@@ -278,7 +278,18 @@ public sealed partial class WireframeClient<TFrame> : IAsyncDisposable
             return CallTrackedAsync<TRequest, TResponse>(messageId, request, explicitId, cancellationToken);
         }
 
-        TypedPendingCall<TFrame, TResponse> call = StartCall<TResponse>(out long started);
+        TypedPendingCall<TFrame, TResponse> call;
+        long started;
+        try
+        {
+            // A response type no serializer knows fails the returned task, as on the tracked path.
+            call = StartCall<TResponse>(out started);
+        }
+        catch (Exception ex)
+        {
+            return Faulted<TResponse>(ex);
+        }
+
         call.EndsItself(_metrics, _time, started);
         bool full;
         try
@@ -289,10 +300,23 @@ public sealed partial class WireframeClient<TFrame> : IAsyncDisposable
         {
             // Records the call's end, unless a lost connection already failed it meanwhile.
             call.Fail(ex);
-            return ValueTask.FromException<TResponse>(ex);
+            return Faulted<TResponse>(ex);
         }
 
         return full ? WaitForRoomThenOutcomeAsync(call, started) : call.Outcome;
+    }
+
+    /// <summary>A call that failed before it was sent, as an async method would report it (an <see cref="OperationCanceledException"/> as cancelled).</summary>
+    private static ValueTask<TResponse> Faulted<TResponse>(Exception exception)
+    {
+        if (exception is OperationCanceledException cancelled)
+        {
+            var source = new TaskCompletionSource<TResponse>();
+            source.TrySetCanceled(cancelled.CancellationToken);
+            return new ValueTask<TResponse>(source.Task);
+        }
+
+        return ValueTask.FromException<TResponse>(exception);
     }
 
     /// <summary>The untracked call whose request found the send buffer full: it waits for room, then for its outcome.</summary>
@@ -305,9 +329,10 @@ public sealed partial class WireframeClient<TFrame> : IAsyncDisposable
     [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<TResponse> CallTrackedAsync<TRequest, TResponse>(uint messageId, TRequest request, ulong? explicitId, CancellationToken cancellationToken)
     {
+        // The response type's serializer is looked up first: a type none knows fails before a span starts.
+        TypedPendingCall<TFrame, TResponse> call = StartCall<TResponse>(out long started);
         Activity? activity = WireframeClientMetrics.Source.HasListeners() ? StartCallActivity(messageId) : null;
         Exception? error = null;
-        TypedPendingCall<TFrame, TResponse> call = StartCall<TResponse>(out long started);
         try
         {
             cancellationToken.ThrowIfCancellationRequested();
