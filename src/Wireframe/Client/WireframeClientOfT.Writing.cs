@@ -11,6 +11,9 @@ public sealed partial class WireframeClient<TFrame>
     private const int WriteBufferSize = 16 * 1024;
     private const int WriteBufferRetainLimit = 1024 * 1024;
 
+    // The longest timeout Task.WaitAsync accepts (about 49.7 days).
+    private static readonly TimeSpan LongestTimedWait = TimeSpan.FromMilliseconds(uint.MaxValue - 1);
+
     private void Encode<TMessage>(uint messageId, ulong? correlationId, TMessage message)
     {
         if (message is TFrame asFrame)
@@ -191,6 +194,12 @@ public sealed partial class WireframeClient<TFrame>
         TimeSpan left = _timeoutTicker is null
             ? Timeout.InfiniteTimeSpan
             : _options.CallTimeout - _time.GetElapsedTime(started);
+        if (left > LongestTimedWait)
+        {
+            // Longer than a timed wait can be; the ticker still fails the call at its deadline.
+            left = LongestTimedWait;
+        }
+
         try
         {
             await WaitForWriterAsync(CancellationToken.None).WaitAsync(left > TimeSpan.Zero || left == Timeout.InfiniteTimeSpan ? left : TimeSpan.Zero, _time, cancellationToken).ConfigureAwait(false);

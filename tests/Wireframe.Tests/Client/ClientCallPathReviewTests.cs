@@ -219,6 +219,40 @@ public sealed class ClientCallPathReviewTests
     }
 
     /// <summary>
+    /// A CallTimeout longer than a timed wait can be (about 49.7 days) does not fail a call that waits
+    /// for the writer at once: it waits, and still times out at its deadline.
+    /// </summary>
+    [Fact]
+    public async Task A_call_waiting_for_the_writer_with_a_CallTimeout_of_60_days_times_out_at_its_deadline()
+    {
+        await using var silent = await SilentServer.StartAsync();
+        var time = new ManualTimeProvider();
+        WireframeClient<Envelope> client = await WireframeClient.CreateBuilder()
+            .UseTimeProvider(time)
+            .Configure(options =>
+            {
+                options.CallTimeout = TimeSpan.FromDays(60);
+                options.SendBufferSize = 64 * 1024;
+            })
+            .ConnectAsync("127.0.0.1", silent.Port);
+        try
+        {
+            await silent.Accepted.WaitAsync(Safety);
+            await client.SendAsync<byte[]>(Echo, new byte[900_000]).AsTask().WaitAsync(Safety);
+
+            Task<byte[]> call = client.CallAsync<byte[], byte[]>(Echo, new byte[100_000]).AsTask();
+            time.Advance(TimeSpan.FromDays(61));
+            await Fragmentation.FragmentKit.WaitUntilAsync(() => call.IsCompleted, "the call ended");
+            await Assert.ThrowsAsync<TimeoutException>(() => call);
+        }
+        finally
+        {
+            silent.Abort();
+            await client.DisposeAsync().AsTask().WaitAsync(Safety);
+        }
+    }
+
+    /// <summary>
     /// DisposeAsync completes against a server that stopped reading: the drain of accepted requests is
     /// bounded by CloseTimeout, after which the socket is shut and the stuck write ends.
     /// </summary>
