@@ -33,15 +33,15 @@ internal sealed class TypedPendingCall<TFrame, TResponse> : PendingCall<TFrame>,
     private int _claimed;
     private int _holders;
 
-    // Set for a call that records its own end (the untracked fast path); null otherwise.
+    // Every call records its own end, when its outcome is set, under its caller's context.
     private WireframeClientMetrics? _metrics;
     private TimeProvider? _time;
     private long _started;
-    // The outcome version whose reader still owes the caller's release; -1 once released.
+    // The outcome version whose reader still owes the caller's release (a caller that awaits the
+    // call directly); -1 when the caller releases it itself, or once released.
     private int _releasableToken = -1;
     private ExecutionContext? _callerContext;
-    private string? _endOutcome;
-    private TimeSpan _endDuration;
+    private Exception? _endError;
 
     private TypedPendingCall()
     {
@@ -51,7 +51,7 @@ internal sealed class TypedPendingCall<TFrame, TResponse> : PendingCall<TFrame>,
 
     /// <summary>
     /// Gets the outcome, to be awaited exactly once; then the caller <see cref="Release"/>s the call,
-    /// unless it <see cref="EndsItself"/>, in which case reading the outcome releases the caller's hold.
+    /// unless it chose <see cref="ReleaseOnRead"/>, in which case reading the outcome releases the caller's hold.
     /// </summary>
     public ValueTask<TResponse> Outcome => new(this, _outcome.Version);
 
@@ -60,7 +60,11 @@ internal sealed class TypedPendingCall<TFrame, TResponse> : PendingCall<TFrame>,
     /// <param name="codec">The client's codec.</param>
     /// <param name="format">The client's envelope format.</param>
     /// <param name="inline">Whether the caller resumes on the thread that completes the call (<see cref="WireframeClientOptions.CompleteCallsInline"/>).</param>
-    public static TypedPendingCall<TFrame, TResponse> Rent(IMessageFormatter<TResponse>? formatter, IFrameCodec<TFrame> codec, IEnvelopeFormat<TFrame> format, bool inline)
+    /// <param name="metrics">Where the call records its end when its outcome is set.</param>
+    /// <param name="time">The client's clock.</param>
+    /// <param name="started">When the call started on that clock.</param>
+    public static TypedPendingCall<TFrame, TResponse> Rent(
+        IMessageFormatter<TResponse>? formatter, IFrameCodec<TFrame> codec, IEnvelopeFormat<TFrame> format, bool inline, WireframeClientMetrics metrics, TimeProvider time, long started)
     {
         if (Pool.TryDequeue(out TypedPendingCall<TFrame, TResponse>? call))
         {
@@ -78,29 +82,24 @@ internal sealed class TypedPendingCall<TFrame, TResponse> : PendingCall<TFrame>,
         call.MessageId = 0;
         call.Deadline = 0;
         call._holders = 3;
-        call._metrics = null;
-        call._time = null;
+        call._metrics = metrics;
+        call._time = time;
+        call._started = started;
+        call._releasableToken = -1;
+
+        // The end is recorded by whoever sets the outcome; under the caller's context, as the start
+        // was, so a listener reading Activity.Current (exemplars) sees the caller's trace.
+        call._callerContext = ExecutionContext.Capture();
         call._outcome.RunContinuationsAsynchronously = !inline;
         Volatile.Write(ref call._claimed, 0);
         return call;
     }
 
     /// <summary>
-    /// Makes the call record its end in <paramref name="metrics"/> when its outcome is set, and
-    /// release the caller's hold when the caller reads the outcome: for a caller that awaits
+    /// Makes reading the outcome release the caller's hold: for a caller that awaits
     /// <see cref="Outcome"/> directly, with no state machine of its own around it.
     /// </summary>
-    public void EndsItself(WireframeClientMetrics metrics, TimeProvider time, long started)
-    {
-        _metrics = metrics;
-        _time = time;
-        _started = started;
-        _releasableToken = _outcome.Version;
-
-        // The end is recorded by whoever sets the outcome; under the caller's context, as the start
-        // was, so a listener reading Activity.Current (exemplars) sees the caller's trace.
-        _callerContext = ExecutionContext.Capture();
-    }
+    public void ReleaseOnRead() => _releasableToken = _outcome.Version;
 
     public override bool Receive(in TFrame frame, ReadOnlySequence<byte> raw)
     {
@@ -173,6 +172,7 @@ internal sealed class TypedPendingCall<TFrame, TResponse> : PendingCall<TFrame>,
         _metrics = null;
         _time = null;
         _callerContext = null;
+        _endError = null;
         _codec = null!;
         _format = null!;
         if (Interlocked.Increment(ref s_pooled) <= MaxPooled)
@@ -187,7 +187,7 @@ internal sealed class TypedPendingCall<TFrame, TResponse> : PendingCall<TFrame>,
 
     TResponse IValueTaskSource<TResponse>.GetResult(short token)
     {
-        if (_metrics is null)
+        if (Volatile.Read(ref _releasableToken) < 0)
         {
             return _outcome.GetResult(token);
         }
@@ -215,31 +215,26 @@ internal sealed class TypedPendingCall<TFrame, TResponse> : PendingCall<TFrame>,
     void IValueTaskSource<TResponse>.OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
         _outcome.OnCompleted(continuation, state, token, flags);
 
-    /// <summary>Records the end of a call that <see cref="EndsItself"/>, before its caller can resume.</summary>
+    /// <summary>Records the call's end (once, by whoever claimed it), before its caller can resume.</summary>
     private void RecordEnd(Exception? error)
     {
-        if (_metrics is null)
-        {
-            return;
-        }
-
-        string outcome = WireframeClientMetrics.OutcomeOf(error);
-        TimeSpan duration = _time!.GetElapsedTime(_started);
         if (_callerContext is null || ReferenceEquals(_callerContext, ExecutionContext.Capture()))
         {
-            _metrics.CallEnded(outcome, duration);
+            RecordEndHere(error);
             return;
         }
 
-        // Only the claim's winner records, so these fields have one writer.
-        _endOutcome = outcome;
-        _endDuration = duration;
+        // Only the claim's winner records, so the field has one writer.
+        _endError = error;
         ExecutionContext.Run(_callerContext, static state =>
         {
             var call = (TypedPendingCall<TFrame, TResponse>)state!;
-            call._metrics!.CallEnded(call._endOutcome!, call._endDuration);
+            call.RecordEndHere(call._endError);
         }, this);
     }
+
+    private void RecordEndHere(Exception? error) =>
+        _metrics!.CallEnded(WireframeClientMetrics.OutcomeOf(error), _time!.GetElapsedTime(_started));
 
     private bool TryClaim() => Interlocked.CompareExchange(ref _claimed, 1, 0) == 0;
 }

@@ -268,8 +268,8 @@ public sealed partial class WireframeClient<TFrame> : IAsyncDisposable
 
     /// <summary>
     /// A call with no token and nobody tracing (the common case) has no state machine of its own:
-    /// the caller awaits the pooled call object, which records the call's end when its outcome is set
-    /// and goes back to the pool once the caller has read it. Any other call takes the tracked path.
+    /// the caller awaits the pooled call object, which goes back to the pool once the caller has read
+    /// it. Any other call takes the tracked path. Either way the call records its own end.
     /// </summary>
     private ValueTask<TResponse> CallCoreAsync<TRequest, TResponse>(uint messageId, TRequest request, ulong? explicitId, CancellationToken cancellationToken)
     {
@@ -290,7 +290,7 @@ public sealed partial class WireframeClient<TFrame> : IAsyncDisposable
             return Faulted<TResponse>(ex);
         }
 
-        call.EndsItself(_metrics, _time, started);
+        call.ReleaseOnRead();
         bool full;
         try
         {
@@ -332,13 +332,22 @@ public sealed partial class WireframeClient<TFrame> : IAsyncDisposable
         // The response type's serializer is looked up first: a type none knows fails before a span starts.
         TypedPendingCall<TFrame, TResponse> call = StartCall<TResponse>(out long started);
         Activity? activity = WireframeClientMetrics.Source.HasListeners() ? StartCallActivity(messageId) : null;
-        Exception? error = null;
         try
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            if (Register(call, messageId, request, explicitId, started))
+            try
             {
-                await WaitForRoomAsync(call, started, cancellationToken).ConfigureAwait(false);
+                cancellationToken.ThrowIfCancellationRequested();
+                if (Register(call, messageId, request, explicitId, started))
+                {
+                    await WaitForRoomAsync(call, started, cancellationToken).ConfigureAwait(false);
+                }
+            }
+            catch (Exception ex)
+            {
+                // Failed before it was sent: the call records its end through its claim (unless a
+                // lost connection claimed it first). Never after Release below: the call may be reused.
+                call.Fail(ex);
+                throw;
             }
 
             activity?.SetTag("wireframe.correlation_id", call.CorrelationId);
@@ -372,24 +381,22 @@ public sealed partial class WireframeClient<TFrame> : IAsyncDisposable
         }
         catch (Exception ex)
         {
-            error = ex;
             activity?.SetStatus(ActivityStatusCode.Error, ex.Message);
             throw;
         }
         finally
         {
-            _metrics.CallEnded(WireframeClientMetrics.OutcomeOf(error), _time.GetElapsedTime(started));
             activity?.Dispose();
         }
     }
 
-    /// <summary>Counts a call in flight and takes a call object for it from the pool.</summary>
+    /// <summary>Counts a call in flight and takes a call object for it from the pool; the call records its own end.</summary>
     private TypedPendingCall<TFrame, TResponse> StartCall<TResponse>(out long started)
     {
         IMessageFormatter<TResponse>? formatter = typeof(TResponse) == typeof(TFrame) ? null : Formatter<TResponse>();
         started = _time.GetTimestamp();
         _metrics.CallStarted();
-        return TypedPendingCall<TFrame, TResponse>.Rent(formatter, _codec, _format, _options.CompleteCallsInline);
+        return TypedPendingCall<TFrame, TResponse>.Rent(formatter, _codec, _format, _options.CompleteCallsInline, _metrics, _time, started);
     }
 
     private Activity? StartCallActivity(uint messageId)
