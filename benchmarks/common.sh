@@ -20,3 +20,6 @@ rps_of() { grep -E '^round trips/s' "$1" | grep -oE '[0-9,]+' | tr -d , ; }
 median_of() {
   printf '%s\n' "$@" | sort -n | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else printf "%.3f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
 }
+
+# cpu_ticks PID: user + system CPU time of a process so far, in clock ticks (see `getconf CLK_TCK`).
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }

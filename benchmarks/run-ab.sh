@@ -33,6 +33,8 @@ trap cleanup EXIT
 source benchmarks/common.sh
 
 ratios=()
+efficiencies=()
+(( DURATION >= 4 )) || { echo "DURATION must be at least 4 s (CPU is sampled 1 s in from each end)" >&2; exit 2; }
 for round in $(seq 1 "$ROUNDS"); do
   PIDS=()
   # shellcheck disable=SC2086
@@ -45,12 +47,22 @@ for round in $(seq 1 "$ROUNDS"); do
         --duration "$DURATION" --warmup "$WARMUP" --mode "$MODE")
   taskset -c "$LOADGEN_CPU" dotnet "$LOADGEN_DLL" --port "$port_a" "${load[@]}" >"$WORK_DIR/a.out" 2>&1 & la=$!
   taskset -c "$LOADGEN_CPU" dotnet "$LOADGEN_DLL" --port "$port_b" "${load[@]}" >"$WORK_DIR/b.out" 2>&1 & lb=$!
+  # CPU each server spends inside the measured phase (1 s in from each end): how the scheduler
+  # happened to split the core moves the throughput ratio, not the cost of a round trip.
+  sleep $((WARMUP + 1))
+  a0="$(cpu_ticks "${PIDS[0]}")" b0="$(cpu_ticks "${PIDS[1]}")"
+  sleep $((DURATION - 2))
+  a1="$(cpu_ticks "${PIDS[0]}")" b1="$(cpu_ticks "${PIDS[1]}")"
   wait "$la" "$lb"
   for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
   wait "${PIDS[@]}" 2>/dev/null || true
   a="$(rps_of "$WORK_DIR/a.out")" b="$(rps_of "$WORK_DIR/b.out")"
   ratio="$(awk -v a="$a" -v b="$b" 'BEGIN { printf "%.3f", b / a }')"
+  # Round trips per CPU second of B over A's: above 1 means B does a round trip on less CPU.
+  efficiency="$(awk -v a="$a" -v b="$b" -v ca="$((a1 - a0))" -v cb="$((b1 - b0))" 'BEGIN { printf "%.3f", (b / cb) / (a / ca) }')"
   ratios+=("$ratio")
-  printf 'round %d: A %s rt/s, B %s rt/s, B/A %s\n' "$round" "$a" "$b" "$ratio"
+  efficiencies+=("$efficiency")
+  printf 'round %d: A %s rt/s, B %s rt/s, B/A %s; CPU ticks A %d, B %d; round trips per CPU second B/A %s\n' \
+    "$round" "$a" "$b" "$ratio" "$((a1 - a0))" "$((b1 - b0))" "$efficiency"
 done
-printf 'median B/A over %d rounds: %s\n' "$ROUNDS" "$(median_of "${ratios[@]}")"
+printf 'median B/A over %d rounds: %s (round trips per CPU second: %s)\n' "$ROUNDS" "$(median_of "${ratios[@]}")" "$(median_of "${efficiencies[@]}")"
