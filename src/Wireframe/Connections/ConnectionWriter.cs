@@ -27,11 +27,11 @@ internal sealed class ConnectionWriter<TFrame>
 {
     private readonly WriterGate _gate = new();
     private readonly PipeWriter _output;
+    private readonly BatchedOutput _batch;
     private readonly IFrameCodec<TFrame> _codec;
     private readonly IEnvelopeFormat<TFrame> _format;
     private readonly WireframeMetrics _metrics;
     private readonly int _maxUnflushedBytes;
-    private readonly bool _canMeasureUnflushed;
     private readonly WireframeConnection<TFrame> _connection;
     private readonly IWireframeProtocol<TFrame>? _protocol;
     private readonly int _maxHighBurst;
@@ -53,12 +53,12 @@ internal sealed class ConnectionWriter<TFrame>
         WireframeOptions options = application.Options;
         _connection = connection;
         _output = output;
+        _batch = new BatchedOutput(output);
         _codec = application.Codec;
         _format = application.Format;
         _metrics = application.Metrics;
         _protocol = application.Protocol;
         _maxUnflushedBytes = options.MaxUnflushedBytes;
-        _canMeasureUnflushed = output.CanGetUnflushedBytes;
         _maxHighBurst = options.MaxHighPriorityBurst;
         _highTimeSlice = options.HighPriorityTimeSlice;
         _slowConsumerTimeout = options.SlowConsumerTimeout;
@@ -190,7 +190,7 @@ internal sealed class ConnectionWriter<TFrame>
             return false;
         }
 
-        _output.Write(bytes.Span);
+        _batch.Write(bytes.Span);
         _hasUnflushedBytes = true;
         return await ReleaseOrFlushAsync(cancellationToken).ConfigureAwait(false);
     }
@@ -397,7 +397,7 @@ internal sealed class ConnectionWriter<TFrame>
                 item.Release();
             }
 
-            if (_canMeasureUnflushed && _output.UnflushedBytes >= _maxUnflushedBytes && !await FlushCoreHeldAsync(CancellationToken.None).ConfigureAwait(false))
+            if (_batch.Unflushed >= _maxUnflushedBytes && !await FlushCoreHeldAsync(CancellationToken.None).ConfigureAwait(false))
             {
                 return;
             }
@@ -523,7 +523,7 @@ internal sealed class ConnectionWriter<TFrame>
     {
         if (_protocol is null && _fragmenter is null)
         {
-            _codec.Encode(frame, _output);
+            _codec.Encode(frame, _batch);
             _unflushedFrames++;
             _hasUnflushedBytes = true;
             split = default!;
@@ -537,7 +537,7 @@ internal sealed class ConnectionWriter<TFrame>
     /// <summary>Encodes a frame that leaves in one piece, or says it must be split.</summary>
     private bool TryEncodeWholeHeld(in TFrame frame, out TFrame split)
     {
-        if (!_fragmenter!.TryEncodeWhole(frame, _output))
+        if (!_fragmenter!.TryEncodeWhole(frame, _batch))
         {
             split = frame;
             return false;
@@ -572,7 +572,7 @@ internal sealed class ConnectionWriter<TFrame>
             return TryEncodeWholeHeld(frame, out split);
         }
 
-        _codec.Encode(frame, _output);
+        _codec.Encode(frame, _batch);
         _unflushedFrames++;
         _hasUnflushedBytes = true;
         split = default!;
@@ -592,7 +592,7 @@ internal sealed class ConnectionWriter<TFrame>
         bool interleave = interleaveHighPushes && fragmenter.AllowsInterleaving;
         while (!_completed && slicer.MoveNext())
         {
-            fragmenter.EncodeFragment(frame, new FragmentHeader(key, slicer.Index, slicer.IsLast), slicer.Chunk, _output);
+            fragmenter.EncodeFragment(frame, new FragmentHeader(key, slicer.Index, slicer.IsLast), slicer.Chunk, _batch);
             _unflushedFrames++;
             _hasUnflushedBytes = true;
             if (slicer.IsLast)
@@ -605,7 +605,7 @@ internal sealed class ConnectionWriter<TFrame>
                 await InterleaveHighPushesAsync(pushes).ConfigureAwait(false);
             }
 
-            if (_canMeasureUnflushed && _output.UnflushedBytes >= _maxUnflushedBytes && !await FlushCoreHeldAsync(CancellationToken.None).ConfigureAwait(false))
+            if (_batch.Unflushed >= _maxUnflushedBytes && !await FlushCoreHeldAsync(CancellationToken.None).ConfigureAwait(false))
             {
                 return;
             }
@@ -670,6 +670,7 @@ internal sealed class ConnectionWriter<TFrame>
         long frames = _unflushedFrames;
         _unflushedFrames = 0;
         _hasUnflushedBytes = false;
+        _batch.CommitForFlush();
         ValueTask<FlushResult> flush = _output.FlushAsync(cancellationToken);
         FlushResult result;
         if (flush.IsCompleted)
@@ -719,7 +720,7 @@ internal sealed class ConnectionWriter<TFrame>
 
     private ValueTask<bool> ReleaseOrFlushAsync(CancellationToken cancellationToken)
     {
-        if (!_canMeasureUnflushed || _output.UnflushedBytes < _maxUnflushedBytes)
+        if (_batch.Unflushed < _maxUnflushedBytes)
         {
             _gate.Exit();
             return new ValueTask<bool>(true);

@@ -22,6 +22,7 @@ public sealed partial class WireframeConnection<TFrame> : WireframeConnection
     private readonly ConnectionContext _transport;
     private readonly IWireframeProtocol<TFrame>? _protocol;
     private readonly long _maxMessageSize;
+    private readonly bool _checkMessageSize;
     private InboundAssembly<TFrame>? _assembly;
     private RequestContext<TFrame>? _requestContext;
     private DisconnectInfo? _stop;
@@ -37,6 +38,15 @@ public sealed partial class WireframeConnection<TFrame> : WireframeConnection
         _protocol = application.Protocol;
         Writer = new ConnectionWriter<TFrame>(this, transport.Transport.Output);
         _maxMessageSize = application.Options.MaxMessageSize;
+
+        // A payload is never longer than its frame, so a codec whose frames cannot exceed the
+        // message limit needs no per-frame check.
+        _checkMessageSize = application.Codec switch
+        {
+            LengthDelimitedCodec codec => codec.MaxFrameLength > _maxMessageSize,
+            Messages.EnvelopeCodec codec => codec.MaxFrameLength > _maxMessageSize,
+            _ => true,
+        };
         if (application.FragmentStrategy is not null || application.HasBodyRoutes || application.Options.MaxConcurrentRequestsPerConnection > 1)
         {
             _assembly = new InboundAssembly<TFrame>(this, application.FragmentStrategy);
@@ -343,56 +353,68 @@ public sealed partial class WireframeConnection<TFrame> : WireframeConnection
             {
                 while (PendingStop is null)
                 {
-                    DecodeStatus status = decoder.Next(ref buffer, out TFrame frame, ref outcome);
-                    if (status != DecodeStatus.Frame)
+                    TFrame frame;
+                    if (assembly is null)
                     {
-                        break;
-                    }
+                        InlineStep inline = DispatchAvailable(ref buffer, ref decoder, ref frames, ref outcome, out frame, out ValueTask pending);
+                        if (inline == InlineStep.Pending)
+                        {
+                            await pending.ConfigureAwait(false);
+                            continue;
+                        }
 
-                    frames++;
-                    PooledBufferWriter? owner = null;
-                    if (assembly is null && Application.Format.GetPayload(frame).Length > _maxMessageSize)
-                    {
-                        // Without fragmentation the codec's limit may be the larger one; the refusal
-                        // (policy, log, counters) is inbound assembly's, which starts here.
-                        assembly = _assembly = new InboundAssembly<TFrame>(this, null);
-                    }
-
-                    if (assembly is not null)
-                    {
-                        AssemblyStep step = assembly.Accept(frame, ref decoder, out TFrame message, out owner, ref outcome);
-                        if (step == AssemblyStep.Stop)
+                        if (inline != InlineStep.NeedsAssembly)
                         {
                             break;
                         }
 
-                        if (step == AssemblyStep.Consumed)
+                        // Without fragmentation the codec's limit may be the larger one; the refusal
+                        // (policy, log, counters) is inbound assembly's, which starts here.
+                        assembly = _assembly = new InboundAssembly<TFrame>(this, null);
+                    }
+                    else
+                    {
+                        if (decoder.Next(ref buffer, out frame, ref outcome) != DecodeStatus.Frame)
                         {
-                            if (inFlight is not null)
-                            {
-                                // Partial messages on top of what handlers hold count toward the 80 % pause too.
-                                await assembly.WaitForRoomAsync().ConfigureAwait(false);
-                            }
-
-                            continue;
+                            break;
                         }
 
-                        if (step == AssemblyStep.Body)
-                        {
-                            await FeedBodyAsync(frame, assembly.Body!, assembly.BodyIsNew, inFlight, assembly).ConfigureAwait(false);
-                            continue;
-                        }
+                        frames++;
+                    }
 
-                        if (step == AssemblyStep.DispatchRebuilt)
-                        {
-                            frame = message;
-                        }
+                    PooledBufferWriter? owner = null;
+                    AssemblyStep step = assembly.Accept(frame, ref decoder, out TFrame message, out owner, ref outcome);
+                    if (step == AssemblyStep.Stop)
+                    {
+                        break;
+                    }
 
+                    if (step == AssemblyStep.Consumed)
+                    {
                         if (inFlight is not null)
                         {
-                            await StartConcurrentRequestAsync(frame, step == AssemblyStep.DispatchRebuilt, owner, result.Buffer.Slice(decoder.FrameStart, buffer.Start), inFlight, assembly).ConfigureAwait(false);
-                            continue;
+                            // Partial messages on top of what handlers hold count toward the 80 % pause too.
+                            await assembly.WaitForRoomAsync().ConfigureAwait(false);
                         }
+
+                        continue;
+                    }
+
+                    if (step == AssemblyStep.Body)
+                    {
+                        await FeedBodyAsync(frame, assembly.Body!, assembly.BodyIsNew, inFlight, assembly).ConfigureAwait(false);
+                        continue;
+                    }
+
+                    if (step == AssemblyStep.DispatchRebuilt)
+                    {
+                        frame = message;
+                    }
+
+                    if (inFlight is not null)
+                    {
+                        await StartConcurrentRequestAsync(frame, step == AssemblyStep.DispatchRebuilt, owner, result.Buffer.Slice(decoder.FrameStart, buffer.Start), inFlight, assembly).ConfigureAwait(false);
+                        continue;
                     }
 
                     if (owner is not null)
@@ -421,7 +443,6 @@ public sealed partial class WireframeConnection<TFrame> : WireframeConnection
                     }
                 }
 
-
                 if (outcome is null && result.IsCompleted && PendingStop is null)
                 {
                     outcome = decoder.Eof(buffer);
@@ -442,6 +463,60 @@ public sealed partial class WireframeConnection<TFrame> : WireframeConnection
             {
                 return outcome;
             }
+        }
+    }
+
+    /// <summary>
+    /// Decodes and dispatches the frames already read, for as long as every request completes
+    /// synchronously, with the input and the decoder in locals: the async read loop keeps them in
+    /// its heap-allocated state, where every per-frame update is a store with a GC write barrier.
+    /// </summary>
+    /// <returns>
+    /// <see cref="InlineStep.Pending"/> with the request still running in <paramref name="pending"/>;
+    /// <see cref="InlineStep.NeedsAssembly"/> with a decoded <paramref name="frame"/> above
+    /// <see cref="WireframeOptions.MaxMessageSize"/>; otherwise <see cref="InlineStep.Stop"/>: more
+    /// data is needed, the decoder failed (<paramref name="outcome"/>), or the connection is stopping.
+    /// </returns>
+    private InlineStep DispatchAvailable(ref ReadOnlySequence<byte> buffer, ref FrameDecoder<TFrame> decoder, ref long frames, ref DisconnectInfo? outcome, out TFrame frame, out ValueTask pending)
+    {
+        ReadOnlySequence<byte> remaining = buffer;
+        FrameDecoder<TFrame> localDecoder = decoder;
+        long count = frames;
+        pending = default;
+        frame = default!;
+        try
+        {
+            while (PendingStop is null)
+            {
+                if (localDecoder.Next(ref remaining, out TFrame next, ref outcome) != DecodeStatus.Frame)
+                {
+                    return InlineStep.Stop;
+                }
+
+                count++;
+                if (_checkMessageSize && Application.Format.GetPayload(next).Length > _maxMessageSize)
+                {
+                    frame = next;
+                    return InlineStep.NeedsAssembly;
+                }
+
+                ValueTask dispatch = DispatchAsync(next);
+                if (!dispatch.IsCompletedSuccessfully)
+                {
+                    pending = dispatch;
+                    return InlineStep.Pending;
+                }
+
+                dispatch.GetAwaiter().GetResult();
+            }
+
+            return InlineStep.Stop;
+        }
+        finally
+        {
+            buffer = remaining;
+            decoder = localDecoder;
+            frames = count;
         }
     }
 

@@ -28,8 +28,18 @@ public sealed class LengthDelimitedCodec : IFrameCodec<ReadOnlySequence<byte>>
     /// <inheritdoc />
     public DecodeResult TryDecode(ref ReadOnlySequence<byte> input, out ReadOnlySequence<byte> frame)
     {
+        int prefixSize = _prefix.Size;
+        ReadOnlySpan<byte> first = input.FirstSpan;
+        if (_prefix.TryReadValid(first, out long length) && first.Length - prefixSize >= length)
+        {
+            // The whole frame is in the first segment: slices within it are the cheap ones.
+            frame = input.Slice(prefixSize, length);
+            input = input.Slice(prefixSize + length);
+            return DecodeResult.Decoded;
+        }
+
         frame = default;
-        DecodeStatus status = _prefix.TryRead(input, out long length, out DecodeResult error);
+        DecodeStatus status = _prefix.TryRead(input, out length, out DecodeResult error);
         if (status != DecodeStatus.Frame)
         {
             return status == DecodeStatus.Error ? error : DecodeResult.NeedMoreData;

@@ -13,6 +13,8 @@ internal readonly struct LengthPrefix
     private readonly bool _bigEndian;
     private readonly long _adjustment;
     private readonly long _maxRepresentable;
+    private readonly ulong _minValidDeclared;
+    private readonly ulong _validDeclaredRange;
 
     public LengthPrefix(LengthDelimitedOptions options)
     {
@@ -22,11 +24,42 @@ internal readonly struct LengthPrefix
         _adjustment = options.LengthAdjustment - (options.LengthIncludesPrefix ? options.PrefixLength : 0);
         MaxFrameLength = options.MaxFrameLength;
         _maxRepresentable = _prefixLength == 8 ? long.MaxValue : (1L << (8 * _prefixLength)) - 1;
+
+        // The declared values that need no further checks: declared + adjustment within [0, MaxFrameLength].
+        // The bounds fit a long: MaxFrameLength is an int and the adjustment is validated to be small.
+        long minValid = Math.Max(0, -_adjustment);
+        long maxValid = MaxFrameLength - _adjustment;
+        _minValidDeclared = (ulong)minValid;
+        _validDeclaredRange = maxValid >= minValid ? (ulong)(maxValid - minValid) : 0;
+        HasValidDeclared = maxValid >= minValid;
     }
 
     public int Size => _prefixLength;
 
     public int MaxFrameLength { get; }
+
+    private bool HasValidDeclared { get; }
+
+    /// <summary>
+    /// The common case in one step: the prefix lies in <paramref name="first"/> and declares a length
+    /// within limits. Returns <see langword="false"/> for anything else, which <see cref="TryRead"/>
+    /// then classifies.
+    /// </summary>
+    public bool TryReadValid(ReadOnlySpan<byte> first, out long bodyLength)
+    {
+        if (first.Length >= _prefixLength && HasValidDeclared)
+        {
+            ulong declared = Read(first);
+            if (declared - _minValidDeclared <= _validDeclaredRange)
+            {
+                bodyLength = (long)declared + _adjustment;
+                return true;
+            }
+        }
+
+        bodyLength = 0;
+        return false;
+    }
 
     /// <summary>
     /// Reads the prefix and computes the length of what follows it, or returns an error result.
@@ -65,15 +98,10 @@ internal readonly struct LengthPrefix
     /// <summary>Writes the prefix for a body of <paramref name="bodyLength"/> bytes.</summary>
     public void Write(Span<byte> destination, long bodyLength)
     {
-        if (bodyLength > MaxFrameLength)
-        {
-            throw new InvalidOperationException($"Cannot send a frame of {bodyLength} bytes: it is above {nameof(LengthDelimitedOptions)}.{nameof(LengthDelimitedOptions.MaxFrameLength)} ({MaxFrameLength}).");
-        }
-
         long declared = bodyLength - _adjustment;
-        if (declared < 0 || declared > _maxRepresentable)
+        if (bodyLength > MaxFrameLength || declared < 0 || declared > _maxRepresentable)
         {
-            throw new InvalidOperationException($"Cannot send a frame of {bodyLength} bytes: its length does not fit a {_prefixLength}-byte prefix.");
+            ThrowUnsendable(bodyLength);
         }
 
         switch (_prefixLength)
@@ -117,6 +145,18 @@ internal readonly struct LengthPrefix
         }
     }
 
+    // Kept out of Write so the common path stays small enough to inline.
+    [System.Diagnostics.CodeAnalysis.DoesNotReturn]
+    private void ThrowUnsendable(long bodyLength)
+    {
+        if (bodyLength > MaxFrameLength)
+        {
+            throw new InvalidOperationException($"Cannot send a frame of {bodyLength} bytes: it is above {nameof(LengthDelimitedOptions)}.{nameof(LengthDelimitedOptions.MaxFrameLength)} ({MaxFrameLength}).");
+        }
+
+        throw new InvalidOperationException($"Cannot send a frame of {bodyLength} bytes: its length does not fit a {_prefixLength}-byte prefix.");
+    }
+
     public FrameEofKind ClassifyEof(in ReadOnlySequence<byte> remaining) =>
         remaining.IsEmpty ? FrameEofKind.Clean
         : remaining.Length < _prefixLength ? FrameEofKind.MidHeader
@@ -125,24 +165,22 @@ internal readonly struct LengthPrefix
     private ulong ReadRaw(in ReadOnlySequence<byte> input)
     {
         ReadOnlySpan<byte> first = input.FirstSpan;
-        Span<byte> copy = stackalloc byte[8];
-        scoped ReadOnlySpan<byte> bytes;
         if (first.Length >= _prefixLength)
         {
-            bytes = first;
-        }
-        else
-        {
-            input.Slice(0, _prefixLength).CopyTo(copy);
-            bytes = copy;
+            return Read(first);
         }
 
-        return _prefixLength switch
+        Span<byte> copy = stackalloc byte[8];
+        input.Slice(0, _prefixLength).CopyTo(copy);
+        return Read(copy);
+    }
+
+    private ulong Read(ReadOnlySpan<byte> bytes) =>
+        _prefixLength switch
         {
             1 => bytes[0],
             2 => _bigEndian ? BinaryPrimitives.ReadUInt16BigEndian(bytes) : BinaryPrimitives.ReadUInt16LittleEndian(bytes),
             4 => _bigEndian ? BinaryPrimitives.ReadUInt32BigEndian(bytes) : BinaryPrimitives.ReadUInt32LittleEndian(bytes),
             _ => _bigEndian ? BinaryPrimitives.ReadUInt64BigEndian(bytes) : BinaryPrimitives.ReadUInt64LittleEndian(bytes),
         };
-    }
 }
