@@ -3,6 +3,7 @@ using System.IO.Pipelines;
 using Wireframe.Connections;
 using Wireframe.Messages;
 using Wireframe.Testing;
+using Wireframe.Tests.Support;
 using static Wireframe.Tests.Connections.TestKit;
 
 namespace Wireframe.Tests.Connections;
@@ -117,12 +118,5 @@ public sealed class UnflushedLimitTests
             _advanced = 0;
             return inner.FlushAsync(cancellationToken);
         }
-    }
-
-    private sealed class DuplexPipe(PipeReader input, PipeWriter output) : IDuplexPipe
-    {
-        public PipeReader Input { get; } = input;
-
-        public PipeWriter Output { get; } = output;
     }
 }

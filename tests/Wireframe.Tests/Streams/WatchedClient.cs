@@ -4,6 +4,7 @@ using Wireframe.Connections;
 using Wireframe.Framing;
 using Wireframe.Messages;
 using Wireframe.Testing;
+using Wireframe.Tests.Support;
 
 namespace Wireframe.Tests.Streams;
 
@@ -93,12 +94,6 @@ internal sealed class WatchedClient : IAsyncDisposable
         await Context.DisposeAsync();
     }
 
-    private sealed class DuplexPipe(PipeReader input, PipeWriter output) : IDuplexPipe
-    {
-        public PipeReader Input { get; } = input;
-
-        public PipeWriter Output { get; } = output;
-    }
 
     /// <summary>Forwards everything to the transport's writer and notes when a flush has to wait.</summary>
     private sealed class WatchedPipeWriter(PipeWriter inner) : PipeWriter
