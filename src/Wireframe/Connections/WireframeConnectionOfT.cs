@@ -92,8 +92,9 @@ public sealed partial class WireframeConnection<TFrame> : WireframeConnection
     }
 
     /// <inheritdoc />
-    public override ValueTask<bool> SendRawAsync(ReadOnlyMemory<byte> bytes, CancellationToken cancellationToken = default) =>
-        Writer.WriteRawAsync(bytes, cancellationToken);
+    public override async ValueTask<bool> SendRawAsync(ReadOnlyMemory<byte> bytes, CancellationToken cancellationToken = default) =>
+        await Writer.WriteRawAsync(bytes, cancellationToken).ConfigureAwait(false)
+        && await Writer.FlushAsync(cancellationToken).ConfigureAwait(false);
 
     /// <inheritdoc />
     public override void Close() => RequestStop(new DisconnectInfo(DisconnectReason.ClosedByApplication));

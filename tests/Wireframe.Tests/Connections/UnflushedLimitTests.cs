@@ -2,6 +2,7 @@ using System.Buffers;
 using System.IO.Pipelines;
 using Wireframe.Connections;
 using Wireframe.Messages;
+using Wireframe.Outbound;
 using Wireframe.Testing;
 using Wireframe.Tests.Support;
 using static Wireframe.Tests.Connections.TestKit;
@@ -11,7 +12,8 @@ namespace Wireframe.Tests.Connections;
 /// <summary>
 /// <see cref="WireframeOptions.MaxUnflushedBytes"/> bounds what a connection buffers between flushes,
 /// whatever writer the transport hands over: the writer counts the bytes itself, so a transport
-/// whose <see cref="PipeWriter"/> cannot report unflushed bytes is bounded as well.
+/// whose <see cref="PipeWriter"/> cannot report unflushed bytes is bounded as well. Sends that
+/// promise a flush (<see cref="WireframeConnection.SendRawAsync"/>) do not wait for the limit.
 /// </summary>
 public sealed class UnflushedLimitTests
 {
@@ -22,41 +24,45 @@ public sealed class UnflushedLimitTests
     [Theory]
     [InlineData(true)]
     [InlineData(false)]
-    public async Task Writes_of_one_request_are_flushed_whenever_the_limit_is_reached(bool writerReportsUnflushedBytes)
+    public async Task Responses_to_one_read_are_flushed_whenever_the_limit_is_reached(bool writerReportsUnflushedBytes)
     {
         var app = WireframeApp.CreateBuilder().Configure(o => o.MaxUnflushedBytes = Limit);
-        app.Route<byte[], byte[]>(1, async (request, ctx) =>
-        {
-            for (int i = 0; i < Chunks; i++)
-            {
-                byte[] chunk = new byte[ChunkSize];
-                chunk.AsSpan().Fill((byte)('a' + i));
-                Assert.True(await ctx.Connection.SendRawAsync(chunk));
-            }
-
-            return request;
-        });
+        app.Route<byte[], byte[]>(1, (request, _) => request);
         await using var host = WireframeTest.CreateHost(app);
         var context = new InMemoryConnectionContext();
         var recorder = new FlushRecordingWriter(context.Transport.Output, writerReportsUnflushedBytes);
         context.Transport = new DuplexPipe(context.Transport.Input, recorder);
         Task served = host.Handler.OnConnectedAsync(context);
 
-        byte[] request = EncodeFrame(Frame(1, "done"));
-        await context.Application.Output.WriteAsync(request);
-        byte[] expected = [.. Enumerable.Range(0, Chunks).SelectMany(i => Enumerable.Repeat((byte)('a' + i), ChunkSize)), .. request];
-        byte[] received = await ReadExactlyAsync(context.Application.Input, expected.Length);
-        Assert.Equal(expected, received);
+        // Every request in one write, so the server reads them together and answers them in one batch.
+        byte[] requests = [.. Enumerable.Range(0, Chunks).SelectMany(i => EncodeFrame(Frame(1, new string((char)('a' + i), ChunkSize))))];
+        int frameSize = requests.Length / Chunks;
+        await context.Application.Output.WriteAsync(requests);
+        byte[] received = await ReadExactlyAsync(context.Application.Input, requests.Length);
+        Assert.Equal(requests, received);
 
         await context.Application.Output.CompleteAsync();
         await served;
 
-        // Every flush but the last carries at least the limit and at most one write beyond it;
-        // nothing waited for the end of the request.
+        // Every flush but the last carries at least the limit and at most one frame beyond it;
+        // nothing waited for the end of the read.
         long[] flushes = recorder.FlushedBytes.Where(b => b > 0).ToArray();
-        Assert.Equal(expected.Length, flushes.Sum());
-        Assert.True(flushes.Length >= (Chunks * ChunkSize) / (Limit + ChunkSize), $"flushes: {string.Join(", ", flushes)}");
-        Assert.All(flushes[..^1], bytes => Assert.InRange(bytes, Limit, Limit + ChunkSize - 1));
+        Assert.Equal(requests.Length, flushes.Sum());
+        Assert.True(flushes.Length >= requests.Length / (Limit + frameSize), $"flushes: {string.Join(", ", flushes)}");
+        Assert.All(flushes[..^1], bytes => Assert.InRange(bytes, Limit, Limit + frameSize - 1));
+    }
+
+    [Fact]
+    public async Task A_raw_greeting_from_connection_setup_reaches_a_peer_that_waits_for_it()
+    {
+        var app = WireframeApp.CreateBuilder().WithProtocol(new GreetingProtocol());
+        app.Route<byte[], byte[]>(1, (request, _) => request);
+        await using var host = WireframeTest.CreateHost(app);
+        await using var client = host.Connect();
+
+        // The client sends nothing: the greeting must not wait for a read loop flush.
+        byte[] greeting = await client.ReadRawAsync(5).AsTask().WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal(Utf8("hello"), greeting);
     }
 
     private static byte[] EncodeFrame(Envelope frame)
@@ -81,6 +87,12 @@ public sealed class UnflushedLimitTests
 
             reader.AdvanceTo(result.Buffer.Start, result.Buffer.End);
         }
+    }
+
+    private sealed class GreetingProtocol : IWireframeProtocol<Envelope>
+    {
+        public async ValueTask OnConnectionSetupAsync(PushHandle<Envelope> pushes, WireframeConnection<Envelope> connection) =>
+            Assert.True(await connection.SendRawAsync(Utf8("hello")));
     }
 
     /// <summary>A transport writer that records how many bytes each flush carried, and may hide its unflushed count.</summary>
