@@ -39,12 +39,13 @@ public sealed partial class WireframeConnection<TFrame> : WireframeConnection
         Writer = new ConnectionWriter<TFrame>(this, transport.Transport.Output);
         _maxMessageSize = application.Options.MaxMessageSize;
 
-        // A payload is never longer than its frame, so a codec whose frames cannot exceed the
-        // message limit needs no per-frame check.
-        _checkMessageSize = application.Codec switch
+        // The built-in formats' payload is part of the frame, so with a codec whose frames cannot
+        // exceed the message limit no per-frame check is needed. A custom format may expand its
+        // payload (decompression), so it is always checked.
+        _checkMessageSize = (application.Codec, application.Format) switch
         {
-            LengthDelimitedCodec codec => codec.MaxFrameLength > _maxMessageSize,
-            Messages.EnvelopeCodec codec => codec.MaxFrameLength > _maxMessageSize,
+            (LengthDelimitedCodec codec, Messages.RawFrameFormat) => codec.MaxFrameLength > _maxMessageSize,
+            (Messages.EnvelopeCodec codec, Messages.EnvelopeFormat) => codec.MaxFrameLength > _maxMessageSize,
             _ => true,
         };
         if (application.FragmentStrategy is not null || application.HasBodyRoutes || application.Options.MaxConcurrentRequestsPerConnection > 1)
