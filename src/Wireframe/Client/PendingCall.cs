@@ -37,6 +37,14 @@ internal abstract class PendingCall<TFrame>
     {
     }
 
+    /// <summary>Fails a call just taken out of the table or the line, and lets go of the hold the table had on it.</summary>
+    /// <param name="reason">What the caller sees.</param>
+    public void FailUnregistered(Exception reason)
+    {
+        Fail(reason);
+        Unregistered();
+    }
+
     /// <summary>Takes an extra hold on a call that is still held by somebody, so that it is not reused until <see cref="ReleaseHold"/>.</summary>
     /// <returns>Whether the hold was taken (false once the call went back to its pool).</returns>
     public virtual bool TryHold() => true;

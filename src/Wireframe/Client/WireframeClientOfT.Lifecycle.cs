@@ -95,14 +95,12 @@ public sealed partial class WireframeClient<TFrame>
 
         foreach (PendingCall<TFrame> call in calls)
         {
-            call.Fail(lost);
-            call.Unregistered();
+            call.FailUnregistered(lost);
         }
 
         foreach (PendingCall<TFrame> call in DrainLine())
         {
-            call.Fail(lost);
-            call.Unregistered();
+            call.FailUnregistered(lost);
         }
 
         bool wake;

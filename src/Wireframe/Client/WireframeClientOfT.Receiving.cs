@@ -269,8 +269,7 @@ public sealed partial class WireframeClient<TFrame>
             {
                 if (RemoveHead(next))
                 {
-                    next.Fail(exception);
-                    next.Unregistered();
+                    next.FailUnregistered(exception);
                 }
 
                 return;
@@ -299,8 +298,7 @@ public sealed partial class WireframeClient<TFrame>
 
             if (call is not null)
             {
-                call.Fail(exception);
-                call.Unregistered();
+                call.FailUnregistered(exception);
             }
         }
     }

@@ -351,23 +351,13 @@ public sealed partial class WireframeClient<TFrame> : IAsyncDisposable
             }
 
             activity?.SetTag("wireframe.correlation_id", call.CorrelationId);
-            if (!cancellationToken.CanBeCanceled)
-            {
-                try
+            CancellationTokenRegistration registration = cancellationToken.CanBeCanceled
+                ? cancellationToken.UnsafeRegister(static (state, token) =>
                 {
-                    return await call.Outcome.ConfigureAwait(false);
-                }
-                finally
-                {
-                    call.Release();
-                }
-            }
-
-            CancellationTokenRegistration registration = cancellationToken.UnsafeRegister(static (state, token) =>
-            {
-                var (client, cancelled) = ((WireframeClient<TFrame>, TypedPendingCall<TFrame, TResponse>))state!;
-                client.Cancel(cancelled, token);
-            }, (this, call));
+                    var (client, cancelled) = ((WireframeClient<TFrame>, TypedPendingCall<TFrame, TResponse>))state!;
+                    client.Cancel(cancelled, token);
+                }, (this, call))
+                : default;
             try
             {
                 return await call.Outcome.ConfigureAwait(false);
@@ -496,14 +486,12 @@ public sealed partial class WireframeClient<TFrame> : IAsyncDisposable
                 // Whatever is in the line now came after the loss drained it.
                 foreach (PendingCall<TFrame> late in DrainLine())
                 {
-                    late.Fail(lost);
-                    late.Unregistered();
+                    late.FailUnregistered(lost);
                 }
             }
-            else if (Unregister(call))
+            else
             {
-                call.Fail(lost);
-                call.Unregistered();
+                FailIfRegistered(call, lost);
             }
         }
 
@@ -517,10 +505,18 @@ public sealed partial class WireframeClient<TFrame> : IAsyncDisposable
         {
             call.Fail(new OperationCanceledException(token));
         }
-        else if (Unregister(call))
+        else
         {
-            call.Fail(new OperationCanceledException(token));
-            call.Unregistered();
+            FailIfRegistered(call, new OperationCanceledException(token));
+        }
+    }
+
+    /// <summary>Fails a call that is still in the table (nobody else has answered or failed it yet).</summary>
+    private void FailIfRegistered(PendingCall<TFrame> call, Exception reason)
+    {
+        if (Unregister(call))
+        {
+            call.FailUnregistered(reason);
         }
     }
 
@@ -562,8 +558,7 @@ public sealed partial class WireframeClient<TFrame> : IAsyncDisposable
         foreach (PendingCall<TFrame> call in expired ?? [])
         {
             ClientLog.CallTimedOut(_logger, call.MessageId, call.CorrelationId, _options.CallTimeout);
-            call.Fail(TimedOut(call));
-            call.Unregistered();
+            call.FailUnregistered(TimedOut(call));
         }
 
         List<PendingCall<TFrame>>? late = null;

@@ -43,7 +43,6 @@ internal sealed class ConnectionWriter<TFrame>
     private long _unflushedFrames;
     private int _highStreak;
     private long _highStreakStarted;
-    private bool _hasUnflushedBytes;
     private bool _completed;
     private bool _flushWaiting;
 
@@ -85,6 +84,9 @@ internal sealed class ConnectionWriter<TFrame>
 
     /// <summary>Gets a value indicating whether somebody waits for the writer behind its current holder.</summary>
     internal bool HasWaiters => _gate.HasWaiters;
+
+    /// <summary>Gets a value indicating whether anything was written since the last flush (a frame may encode to no bytes; it is still counted there).</summary>
+    private bool HasUnflushed => _unflushedFrames != 0 || _batch.Unflushed != 0;
 
     /// <summary>Gets a value indicating whether the writer no longer accepts frames.</summary>
     public bool IsCompleted => Volatile.Read(ref _completed);
@@ -191,7 +193,6 @@ internal sealed class ConnectionWriter<TFrame>
         }
 
         _batch.Write(bytes.Span);
-        _hasUnflushedBytes = true;
         return await ReleaseOrFlushAsync(cancellationToken).ConfigureAwait(false);
     }
 
@@ -203,7 +204,7 @@ internal sealed class ConnectionWriter<TFrame>
             return FlushContendedAsync(cancellationToken);
         }
 
-        if (!_hasUnflushedBytes || _completed)
+        if (!HasUnflushed || _completed)
         {
             bool open = !_completed;
             _gate.Exit();
@@ -244,7 +245,7 @@ internal sealed class ConnectionWriter<TFrame>
                 }
             }
 
-            if (open && deliver && _hasUnflushedBytes && error is null)
+            if (open && deliver && HasUnflushed && error is null)
             {
                 try
                 {
@@ -345,7 +346,7 @@ internal sealed class ConnectionWriter<TFrame>
                 if (!_completed)
                 {
                     await DrainPushesHeldAsync(DrainMode.Pump).ConfigureAwait(false);
-                    if (_hasUnflushedBytes && !_completed)
+                    if (HasUnflushed && !_completed)
                     {
                         await FlushCoreHeldAsync(CancellationToken.None).ConfigureAwait(false);
                     }
@@ -525,7 +526,6 @@ internal sealed class ConnectionWriter<TFrame>
         {
             _codec.Encode(frame, _batch);
             _unflushedFrames++;
-            _hasUnflushedBytes = true;
             split = default!;
             return true;
         }
@@ -544,7 +544,6 @@ internal sealed class ConnectionWriter<TFrame>
         }
 
         _unflushedFrames++;
-        _hasUnflushedBytes = true;
         split = default!;
         return true;
     }
@@ -574,7 +573,6 @@ internal sealed class ConnectionWriter<TFrame>
 
         _codec.Encode(frame, _batch);
         _unflushedFrames++;
-        _hasUnflushedBytes = true;
         split = default!;
         return true;
     }
@@ -594,7 +592,6 @@ internal sealed class ConnectionWriter<TFrame>
         {
             fragmenter.EncodeFragment(frame, new FragmentHeader(key, slicer.Index, slicer.IsLast), slicer.Chunk, _batch);
             _unflushedFrames++;
-            _hasUnflushedBytes = true;
             if (slicer.IsLast)
             {
                 return;
@@ -669,7 +666,6 @@ internal sealed class ConnectionWriter<TFrame>
     {
         long frames = _unflushedFrames;
         _unflushedFrames = 0;
-        _hasUnflushedBytes = false;
         _batch.CommitForFlush();
         ValueTask<FlushResult> flush = _output.FlushAsync(cancellationToken);
         FlushResult result;
@@ -786,7 +782,7 @@ internal sealed class ConnectionWriter<TFrame>
     {
         cancellationToken.ThrowIfCancellationRequested();
         await _gate.EnterAsync().ConfigureAwait(false);
-        if (!_hasUnflushedBytes || _completed)
+        if (!HasUnflushed || _completed)
         {
             bool open = !_completed;
             _gate.Exit();
