@@ -106,4 +106,27 @@ internal sealed class BatchedOutput : IBufferWriter<byte>
             _arrayOffset = segment.Offset;
         }
     }
+
+    /// <summary>
+    /// This batch as a struct writer: code generic over the writer type (the built-in codecs) is
+    /// compiled for it with direct, inlinable calls instead of an interface call per span.
+    /// </summary>
+    internal readonly struct Direct : IBufferWriter<byte>
+    {
+        private readonly BatchedOutput _output;
+
+        public Direct(BatchedOutput output)
+        {
+            _output = output;
+        }
+
+        /// <inheritdoc />
+        public void Advance(int count) => _output.Advance(count);
+
+        /// <inheritdoc />
+        public Memory<byte> GetMemory(int sizeHint = 0) => _output.GetMemory(sizeHint);
+
+        /// <inheritdoc />
+        public Span<byte> GetSpan(int sizeHint = 0) => _output.GetSpan(sizeHint);
+    }
 }

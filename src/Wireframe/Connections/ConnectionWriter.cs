@@ -25,10 +25,14 @@ namespace Wireframe.Connections;
 /// </remarks>
 internal sealed class ConnectionWriter<TFrame>
 {
-    private readonly WriterGate _gate = new();
+    // Not readonly: a mutable struct, entered and left in place.
+    private WriterGate _gate;
     private readonly PipeWriter _output;
     private readonly BatchedOutput _batch;
     private readonly IFrameCodec<TFrame> _codec;
+
+    // The built-in length-delimited codec, when it is the application's: encoded with direct calls.
+    private readonly LengthDelimitedCodec? _lengthDelimited;
     private readonly IEnvelopeFormat<TFrame> _format;
     private readonly WireframeMetrics _metrics;
     private readonly int _maxUnflushedBytes;
@@ -54,6 +58,7 @@ internal sealed class ConnectionWriter<TFrame>
         _output = output;
         _batch = new BatchedOutput(output);
         _codec = application.Codec;
+        _lengthDelimited = typeof(TFrame) == typeof(ReadOnlySequence<byte>) ? _codec as LengthDelimitedCodec : null;
         _format = application.Format;
         _metrics = application.Metrics;
         _protocol = application.Protocol;
@@ -524,7 +529,15 @@ internal sealed class ConnectionWriter<TFrame>
     {
         if (_protocol is null && _fragmenter is null)
         {
-            _codec.Encode(frame, _batch);
+            if (typeof(TFrame) == typeof(ReadOnlySequence<byte>) && _lengthDelimited is { } codec)
+            {
+                codec.Encode(Unsafe.As<TFrame, ReadOnlySequence<byte>>(ref Unsafe.AsRef(in frame)), _batch);
+            }
+            else
+            {
+                _codec.Encode(frame, _batch);
+            }
+
             _unflushedFrames++;
             split = default!;
             return true;

@@ -27,8 +27,21 @@ internal struct FrameDecoder<TFrame>
         FrameStart = default;
     }
 
-    /// <summary>Gets where the last decoded frame started in the input.</summary>
+    /// <summary>
+    /// Gets where the last frame decoded by <see cref="Next"/> started in the input (read by inbound
+    /// assembly only; frames found with <see cref="WholeFrameFound"/> do not move it).
+    /// </summary>
     public SequencePosition FrameStart { get; private set; }
+
+    /// <summary>Gets a value indicating whether the rest of a dropped frame is still being discarded.</summary>
+    public readonly bool IsDiscarding => _skip > 0;
+
+    /// <summary>Records a frame the read loop found itself, in the input's first segment: it ends a streak of bad frames.</summary>
+    public void WholeFrameFound()
+    {
+        _errorsBeforeFrame = _consecutiveErrors;
+        _consecutiveErrors = 0;
+    }
 
     /// <summary>
     /// Decodes the next frame. Returns <see cref="DecodeStatus.Frame"/> with a frame,

@@ -11,4 +11,7 @@ internal enum InlineStep
 
     /// <summary>A frame above the message size limit: inbound assembly must refuse it.</summary>
     NeedsAssembly,
+
+    /// <summary>The next frame is not a whole one in the input's first segment: the general decoder takes it.</summary>
+    NeedsDecoder,
 }

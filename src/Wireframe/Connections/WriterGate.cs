@@ -9,15 +9,17 @@ namespace Wireframe.Connections;
 /// makes it 1 holds the gate. Leaving decrements it; if anybody is still counted, one waiter is
 /// handed the gate through <see cref="_handoff"/>, whose count absorbs the race between a waiter
 /// counting itself and starting to wait. Waits cannot be cancelled: the holder's flush is what can
-/// be cancelled (on abort), and that always ends in a release.
+/// be cancelled (on abort), and that always ends in a release. A struct held in a field of its
+/// owner, so entering and leaving touch the owner's memory rather than another object's; it must
+/// never be copied.
 /// </remarks>
-internal sealed class WriterGate
+internal struct WriterGate
 {
     private int _count;
     private SemaphoreSlim? _handoff;
 
     /// <summary>Gets a value indicating whether anybody waits behind the holder.</summary>
-    public bool HasWaiters => Volatile.Read(ref _count) > 1;
+    public readonly bool HasWaiters => Volatile.Read(in _count) > 1;
 
     /// <summary>Enters if the gate is free, without waiting.</summary>
     public bool TryEnter() => Interlocked.CompareExchange(ref _count, 1, 0) == 0;

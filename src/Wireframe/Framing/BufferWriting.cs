@@ -5,17 +5,41 @@ namespace Wireframe.Framing;
 /// <summary>Copies sequences into buffer writers without intermediate arrays.</summary>
 internal static class BufferWriting
 {
-    public static void Write(IBufferWriter<byte> output, in ReadOnlySequence<byte> source)
+    /// <summary>Copies <paramref name="source"/> into <paramref name="output"/>.</summary>
+    /// <typeparam name="TWriter">The writer's type: a struct writer gets code of its own, with direct calls.</typeparam>
+    /// <param name="output">Where the bytes go.</param>
+    /// <param name="source">The bytes.</param>
+    public static void Write<TWriter>(TWriter output, in ReadOnlySequence<byte> source)
+        where TWriter : IBufferWriter<byte>
     {
         if (source.IsSingleSegment)
         {
-            output.Write(source.FirstSpan);
+            Write(output, source.FirstSpan);
             return;
         }
 
         foreach (ReadOnlyMemory<byte> segment in source)
         {
-            output.Write(segment.Span);
+            Write(output, segment.Span);
+        }
+    }
+
+    // BuffersExtensions.Write takes the interface, which would box a struct writer.
+    private static void Write<TWriter>(TWriter output, ReadOnlySpan<byte> source)
+        where TWriter : IBufferWriter<byte>
+    {
+        while (!source.IsEmpty)
+        {
+            Span<byte> destination = output.GetSpan(1);
+            if (destination.IsEmpty)
+            {
+                throw new InvalidOperationException($"The buffer writer ({output.GetType().Name}) returned no space for a requested byte.");
+            }
+
+            int count = Math.Min(destination.Length, source.Length);
+            source[..count].CopyTo(destination);
+            output.Advance(count);
+            source = source[count..];
         }
     }
 }

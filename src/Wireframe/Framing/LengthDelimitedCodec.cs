@@ -56,10 +56,46 @@ public sealed class LengthDelimitedCodec : IFrameCodec<ReadOnlySequence<byte>>
         return DecodeResult.Decoded;
     }
 
+    /// <summary>
+    /// Finds a valid frame that lies wholly at the start of <paramref name="span"/>: the read loop's
+    /// way through the frames of one buffer segment without slicing the input for each. Anything
+    /// else (an incomplete frame, an invalid prefix) is left to <see cref="TryDecode"/>.
+    /// </summary>
+    /// <param name="span">Unread input.</param>
+    /// <param name="prefixSize">The prefix's size; the payload follows it.</param>
+    /// <param name="payloadLength">The payload's length.</param>
+    /// <returns><see langword="true"/> when a whole, valid frame starts the span.</returns>
+    internal bool TryFindWholeFrame(ReadOnlySpan<byte> span, out int prefixSize, out int payloadLength)
+    {
+        prefixSize = _prefix.Size;
+        if (_prefix.TryReadValid(span, out long length) && span.Length - prefixSize >= length)
+        {
+            payloadLength = (int)length;
+            return true;
+        }
+
+        payloadLength = 0;
+        return false;
+    }
+
     /// <inheritdoc />
     public void Encode(in ReadOnlySequence<byte> frame, IBufferWriter<byte> output)
     {
         ArgumentNullException.ThrowIfNull(output);
+        Encode<IBufferWriter<byte>>(frame, output);
+    }
+
+    /// <summary>Encodes into the connection writer's batch with direct calls (no interface dispatch per frame).</summary>
+    internal void Encode(in ReadOnlySequence<byte> frame, Connections.BatchedOutput output) =>
+        Encode(frame, new Connections.BatchedOutput.Direct(output));
+
+    /// <inheritdoc />
+    public FrameEofKind ClassifyEof(in ReadOnlySequence<byte> remaining) => _prefix.ClassifyEof(remaining);
+
+    // Generic so a struct writer gets code specialised for it (direct, inlinable calls).
+    private void Encode<TWriter>(in ReadOnlySequence<byte> frame, TWriter output)
+        where TWriter : IBufferWriter<byte>
+    {
         int prefixSize = _prefix.Size;
         long length = frame.Length;
         Span<byte> span = output.GetSpan(prefixSize + (int)Math.Min(length, 4096));
@@ -74,7 +110,4 @@ public sealed class LengthDelimitedCodec : IFrameCodec<ReadOnlySequence<byte>>
         output.Advance(prefixSize);
         BufferWriting.Write(output, frame);
     }
-
-    /// <inheritdoc />
-    public FrameEofKind ClassifyEof(in ReadOnlySequence<byte> remaining) => _prefix.ClassifyEof(remaining);
 }
