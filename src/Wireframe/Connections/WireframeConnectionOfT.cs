@@ -563,7 +563,7 @@ public sealed partial class WireframeConnection<TFrame> : WireframeConnection
             while (codec.TryFindWholeFrame(span[consumed..], out int prefixSize, out int payloadLength))
             {
                 int payloadStart = segmentOffset + consumed + prefixSize;
-                var frame = new ReadOnlySequence<byte>(segment, payloadStart, segment, payloadStart + payloadLength);
+                ReadOnlySequence<byte> frame = LengthDelimitedCodec.InSegment(segment, payloadStart, payloadLength);
                 consumed += prefixSize + payloadLength;
                 count++;
                 decoder.WholeFrameFound();

@@ -33,7 +33,8 @@ internal static class BufferWriting
             Span<byte> destination = output.GetSpan(1);
             if (destination.IsEmpty)
             {
-                throw new InvalidOperationException($"The buffer writer ({output.GetType().Name}) returned no space for a requested byte.");
+                // The same exception BuffersExtensions.Write throws for a writer out of room.
+                throw new ArgumentOutOfRangeException(nameof(output), $"The buffer writer ({output.GetType().Name}) returned no space for a requested byte.");
             }
 
             int count = Math.Min(destination.Length, source.Length);

@@ -32,8 +32,12 @@ public sealed class LengthDelimitedCodec : IFrameCodec<ReadOnlySequence<byte>>
         ReadOnlySpan<byte> first = input.FirstSpan;
         if (_prefix.TryReadValid(first, out long length) && first.Length - prefixSize >= length)
         {
-            // The whole frame is in the first segment: slices within it are the cheap ones.
-            frame = input.Slice(prefixSize, length);
+            // The whole frame is in the first segment: made from it directly, it is a one-segment
+            // frame even when it ends exactly where the segment does (Slice would end it at the
+            // start of the next segment), the same frame the read loop's own run makes.
+            frame = input.Start.GetObject() is ReadOnlySequenceSegment<byte> segment
+                ? InSegment(segment, input.Start.GetInteger() + prefixSize, (int)length)
+                : input.Slice(prefixSize, length);
             input = input.Slice(prefixSize + length);
             return DecodeResult.Decoded;
         }
@@ -77,6 +81,14 @@ public sealed class LengthDelimitedCodec : IFrameCodec<ReadOnlySequence<byte>>
         payloadLength = 0;
         return false;
     }
+
+    /// <summary>The bytes at <paramref name="start"/> of one segment, as a one-segment sequence.</summary>
+    /// <param name="segment">The segment.</param>
+    /// <param name="start">Where the bytes start in the segment.</param>
+    /// <param name="length">How many bytes.</param>
+    /// <returns>The sequence.</returns>
+    internal static ReadOnlySequence<byte> InSegment(ReadOnlySequenceSegment<byte> segment, int start, int length) =>
+        new(segment, start, segment, start + length);
 
     /// <inheritdoc />
     public void Encode(in ReadOnlySequence<byte> frame, IBufferWriter<byte> output)
