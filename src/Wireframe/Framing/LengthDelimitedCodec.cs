@@ -28,22 +28,20 @@ public sealed class LengthDelimitedCodec : IFrameCodec<ReadOnlySequence<byte>>
     /// <inheritdoc />
     public DecodeResult TryDecode(ref ReadOnlySequence<byte> input, out ReadOnlySequence<byte> frame)
     {
-        int prefixSize = _prefix.Size;
-        ReadOnlySpan<byte> first = input.FirstSpan;
-        if (_prefix.TryReadValid(first, out long length) && first.Length - prefixSize >= length)
+        if (TryFindWholeFrame(input.FirstSpan, out int prefixSize, out int payloadLength))
         {
             // The whole frame is in the first segment: made from it directly, it is a one-segment
             // frame even when it ends exactly where the segment does (Slice would end it at the
             // start of the next segment), the same frame the read loop's own run makes.
             frame = input.Start.GetObject() is ReadOnlySequenceSegment<byte> segment
-                ? InSegment(segment, input.Start.GetInteger() + prefixSize, (int)length)
-                : input.Slice(prefixSize, length);
-            input = input.Slice(prefixSize + length);
+                ? InSegment(segment, input.Start.GetInteger() + prefixSize, payloadLength)
+                : input.Slice(prefixSize, payloadLength);
+            input = input.Slice(prefixSize + payloadLength);
             return DecodeResult.Decoded;
         }
 
         frame = default;
-        DecodeStatus status = _prefix.TryRead(input, out length, out DecodeResult error);
+        DecodeStatus status = _prefix.TryRead(input, out long length, out DecodeResult error);
         if (status != DecodeStatus.Frame)
         {
             return status == DecodeStatus.Error ? error : DecodeResult.NeedMoreData;
