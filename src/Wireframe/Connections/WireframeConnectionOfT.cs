@@ -439,14 +439,9 @@ public sealed partial class WireframeConnection<TFrame> : WireframeConnection
                         continue;
                     }
 
-                    ValueTask dispatch = DispatchAsync(frame);
-                    if (dispatch.IsCompletedSuccessfully)
+                    if (!TryDispatchInline(frame, out ValueTask running))
                     {
-                        dispatch.GetAwaiter().GetResult();
-                    }
-                    else
-                    {
-                        await dispatch.ConfigureAwait(false);
+                        await running.ConfigureAwait(false);
                     }
                 }
 
@@ -517,14 +512,10 @@ public sealed partial class WireframeConnection<TFrame> : WireframeConnection
                     return InlineStep.NeedsAssembly;
                 }
 
-                ValueTask dispatch = DispatchAsync(next);
-                if (!dispatch.IsCompletedSuccessfully)
+                if (!TryDispatchInline(next, out pending))
                 {
-                    pending = dispatch;
                     return InlineStep.Pending;
                 }
-
-                dispatch.GetAwaiter().GetResult();
             }
 
             return InlineStep.Stop;
@@ -567,14 +558,11 @@ public sealed partial class WireframeConnection<TFrame> : WireframeConnection
                 consumed += prefixSize + payloadLength;
                 count++;
                 decoder.WholeFrameFound();
-                ValueTask dispatch = DispatchAsync(Unsafe.As<ReadOnlySequence<byte>, TFrame>(ref frame));
-                if (!dispatch.IsCompletedSuccessfully)
+                if (!TryDispatchInline(Unsafe.As<ReadOnlySequence<byte>, TFrame>(ref frame), out pending))
                 {
-                    pending = dispatch;
                     return InlineStep.Pending;
                 }
 
-                dispatch.GetAwaiter().GetResult();
                 if (PendingStop is not null)
                 {
                     return InlineStep.Stop;
@@ -590,6 +578,20 @@ public sealed partial class WireframeConnection<TFrame> : WireframeConnection
                 remaining = remaining.Slice(consumed);
             }
         }
+    }
+
+    /// <summary>Dispatches a frame; <see langword="false"/> with the request still running in <paramref name="pending"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private bool TryDispatchInline(TFrame frame, out ValueTask pending)
+    {
+        pending = DispatchAsync(frame);
+        if (!pending.IsCompletedSuccessfully)
+        {
+            return false;
+        }
+
+        pending.GetAwaiter().GetResult();
+        return true;
     }
 
     private ValueTask DispatchAsync(TFrame frame)

@@ -175,21 +175,9 @@ public sealed class ClientCallPathReviewTests
     {
         await using var silent = await SilentServer.StartAsync();
         var time = new ManualTimeProvider();
-        WireframeClient<Envelope> client = await WireframeClient.CreateBuilder()
-            .UseTimeProvider(time)
-            .Configure(options =>
-            {
-                options.CallTimeout = TimeSpan.FromSeconds(1);
-                options.SendBufferSize = 64 * 1024;
-            })
-            .ConnectAsync("127.0.0.1", silent.Port);
+        WireframeClient<Envelope> client = await ConnectWithStuckWriterAsync(silent, time, TimeSpan.FromSeconds(1));
         try
         {
-            await silent.Accepted.WaitAsync(Safety);
-
-            // The writer takes this batch and blocks on it: the server reads nothing.
-            await client.SendAsync<byte[]>(Echo, new byte[900_000]).AsTask().WaitAsync(Safety);
-
             using var cts = new CancellationTokenSource();
             Task<byte[]> call = client.CallAsync<byte[], byte[]>(Echo, new byte[100_000], cts.Token).AsTask();
             if (cancel)
@@ -227,19 +215,9 @@ public sealed class ClientCallPathReviewTests
     {
         await using var silent = await SilentServer.StartAsync();
         var time = new ManualTimeProvider();
-        WireframeClient<Envelope> client = await WireframeClient.CreateBuilder()
-            .UseTimeProvider(time)
-            .Configure(options =>
-            {
-                options.CallTimeout = TimeSpan.FromDays(60);
-                options.SendBufferSize = 64 * 1024;
-            })
-            .ConnectAsync("127.0.0.1", silent.Port);
+        WireframeClient<Envelope> client = await ConnectWithStuckWriterAsync(silent, time, TimeSpan.FromDays(60));
         try
         {
-            await silent.Accepted.WaitAsync(Safety);
-            await client.SendAsync<byte[]>(Echo, new byte[900_000]).AsTask().WaitAsync(Safety);
-
             Task<byte[]> call = client.CallAsync<byte[], byte[]>(Echo, new byte[100_000]).AsTask();
             time.Advance(TimeSpan.FromDays(61));
             await Fragmentation.FragmentKit.WaitUntilAsync(() => call.IsCompleted, "the call ended");
@@ -261,16 +239,10 @@ public sealed class ClientCallPathReviewTests
     {
         await using var silent = await SilentServer.StartAsync();
         var time = new ManualTimeProvider();
-        WireframeClient<Envelope> client = await WireframeClient.CreateBuilder()
-            .UseTimeProvider(time)
-            .Configure(options => options.SendBufferSize = 64 * 1024)
-            .ConnectAsync("127.0.0.1", silent.Port);
+        WireframeClient<Envelope> client = await ConnectWithStuckWriterAsync(silent, time);
         Task disposing = Task.CompletedTask;
         try
         {
-            await silent.Accepted.WaitAsync(Safety);
-            await client.SendAsync<byte[]>(Echo, new byte[900_000]).AsTask().WaitAsync(Safety);
-
             disposing = client.DisposeAsync().AsTask();
 
             // The client's clock moves until CloseTimeout (10 s) has passed for the drain.
@@ -387,6 +359,35 @@ public sealed class ClientCallPathReviewTests
             }
         }
     }
+
+    /// <summary>
+    /// Connects a client on <paramref name="time"/> to <paramref name="silent"/> with a 64 KiB send
+    /// buffer and leaves its writer stuck: it takes a 900 KB batch the server never reads.
+    /// </summary>
+    private static async Task<WireframeClient<Envelope>> ConnectWithStuckWriterAsync(SilentServer silent, ManualTimeProvider time, TimeSpan? callTimeout = null)
+    {
+        WireframeClient<Envelope> client = await WireframeClient.CreateBuilder()
+            .UseTimeProvider(time)
+            .Configure(options =>
+            {
+                options.CallTimeout = callTimeout ?? options.CallTimeout;
+                options.SendBufferSize = 64 * 1024;
+            })
+            .ConnectAsync("127.0.0.1", silent.Port);
+        try
+        {
+            await silent.Accepted.WaitAsync(Safety);
+            await client.SendAsync<byte[]>(Echo, new byte[900_000]).AsTask().WaitAsync(Safety);
+            return client;
+        }
+        catch
+        {
+            silent.Abort();
+            await client.DisposeAsync().AsTask().WaitAsync(Safety);
+            throw;
+        }
+    }
+
 
     private sealed class Terminating : IWireframeProtocol<Envelope>
     {
