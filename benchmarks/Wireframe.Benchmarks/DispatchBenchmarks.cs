@@ -32,6 +32,9 @@ public class DispatchBenchmarks
     [GlobalSetup(Target = nameof(RawEcho))]
     public void SetupRaw() => _harness = DispatchScenarios.Start(Scenario.RawEcho, Scheduling);
 
+    [GlobalSetup(Target = nameof(RawEchoRouted))]
+    public void SetupRawRouted() => _harness = DispatchScenarios.Start(Scenario.RawEchoRouted, Scheduling);
+
     [GlobalSetup(Target = nameof(TypedPingPong))]
     public void SetupTyped() => _harness = DispatchScenarios.Start(Scenario.TypedPingPong, Scheduling);
 
@@ -52,6 +55,9 @@ public class DispatchBenchmarks
 
     [Benchmark(OperationsPerInvoke = FramesPerOp)]
     public void RawEcho() => _harness.RoundTrip();
+
+    [Benchmark(OperationsPerInvoke = FramesPerOp)]
+    public void RawEchoRouted() => _harness.RoundTrip();
 
     [Benchmark(OperationsPerInvoke = FramesPerOp)]
     public void TypedPingPong() => _harness.RoundTrip();

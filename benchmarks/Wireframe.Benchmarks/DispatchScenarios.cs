@@ -26,6 +26,7 @@ internal static class DispatchScenarios
             Scenario.RoutedEchoConcurrent => Echo(Serve(EchoApp.CreateRouted().Configure(o => o.MaxConcurrentRequestsPerConnection = FramesPerBatch).Build()), Frames.Envelopes(FramesPerBatch, EchoApp.EchoMessageId, payload)),
             Scenario.RoutedEchoFragmented => Echo(Serve(EchoApp.CreateFragmented(64 * 1024).Build()), Frames.Envelopes(FramesPerBatch, EchoApp.EchoMessageId, [Fragmentation.DefaultFragmentStrategy<Envelope>.LastFlag, .. payload])),
             Scenario.RawEcho => Echo(Serve(EchoApp.CreateRaw().Build()), Frames.LengthDelimited(FramesPerBatch, payload)),
+            Scenario.RawEchoRouted => Echo(Serve(EchoApp.CreateRawRouted().Build()), Frames.LengthDelimited(FramesPerBatch, payload)),
             Scenario.TypedPingPong => (Serve(PingPongApp.Create().Build()), Messages<Ping>(PingPongApp.PingId, i => new Ping((uint)i * 10)), Messages<Pong>(PingPongApp.PongId, i => new Pong(((uint)i * 10) + 1))),
             _ => throw new ArgumentOutOfRangeException(nameof(scenario)),
         };

@@ -22,8 +22,11 @@ public enum Scenario
     /// </summary>
     RoutedEchoFragmented,
 
-    /// <summary><c>EchoApp.CreateRaw()</c>: bare length-prefixed frames, one route.</summary>
+    /// <summary><c>EchoApp.CreateRaw()</c>: bare length-prefixed frames, echoed by a frame handler.</summary>
     RawEcho,
+
+    /// <summary><c>EchoApp.CreateRawRouted()</c>: the same frames through one route instead.</summary>
+    RawEchoRouted,
 
     /// <summary><see cref="PingPongApp"/>: typed request and response through the binary-message serializer.</summary>
     TypedPingPong,

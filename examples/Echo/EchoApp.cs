@@ -33,9 +33,26 @@ public static class EchoApp
     public static WireframeAppBuilder<Envelope> CreateFragmented(int maxFragmentPayload) =>
         CreateRouted().UseFragmentation(maxFragmentPayload);
 
-    /// <summary>Raw echo: every length-prefixed frame (4-byte big-endian length) comes back byte for byte.</summary>
+    /// <summary>
+    /// Raw echo: every length-prefixed frame (4-byte big-endian length) comes back byte for byte,
+    /// through a frame handler (<see cref="WireframeAppBuilder{TFrame}.HandleFrames"/>): no envelope,
+    /// no routing, the writer held across each read's frames.
+    /// </summary>
     /// <returns>The application description.</returns>
     public static WireframeAppBuilder<ReadOnlySequence<byte>> CreateRaw()
+    {
+        var app = WireframeApp.CreateRawBuilder();
+        app.HandleFrames(static (frame, reply) => reply.Send(frame));
+        return app;
+    }
+
+    /// <summary>
+    /// The raw echo through a route instead of a frame handler (every frame has message id 0): the
+    /// same bytes on the wire, with a request context, route lookup and handler call per frame.
+    /// Benchmarks measure the frame handler against it.
+    /// </summary>
+    /// <returns>The application description.</returns>
+    public static WireframeAppBuilder<ReadOnlySequence<byte>> CreateRawRouted()
     {
         var app = WireframeApp.CreateRawBuilder();
         app.Route<ReadOnlySequence<byte>, ReadOnlySequence<byte>>(0, (frame, _) => frame);

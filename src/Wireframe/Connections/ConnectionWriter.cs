@@ -50,6 +50,12 @@ internal sealed class ConnectionWriter<TFrame>
     private bool _completed;
     private bool _flushWaiting;
 
+    // The managed thread running frame handlers with the gate held (0 when none). Code that this
+    // thread runs meanwhile (a handler's own SendAsync, a continuation it completes inline) is nested
+    // inside the run, so it writes straight into the batch instead of waiting for a gate that cannot
+    // open until it returns. Only the run's own thread ever finds its id here.
+    private int _frameRunThread;
+
     public ConnectionWriter(WireframeConnection<TFrame> connection, PipeWriter output)
     {
         WireframeApplication<TFrame> application = connection.Application;
@@ -101,7 +107,7 @@ internal sealed class ConnectionWriter<TFrame>
     {
         if (!_gate.TryEnter())
         {
-            return WriteContendedAsync(frame, cancellationToken);
+            return IsInFrameRun ? new ValueTask<bool>(SendInRun(frame)) : WriteContendedAsync(frame, cancellationToken);
         }
 
         if (_completed)
@@ -141,7 +147,9 @@ internal sealed class ConnectionWriter<TFrame>
 
         if (!_gate.TryEnter())
         {
-            return WriteMessageContendedAsync(messageId, correlationId, message, formatter, cancellationToken);
+            return IsInFrameRun
+                ? WriteMessageInRun(messageId, correlationId, message, formatter)
+                : WriteMessageContendedAsync(messageId, correlationId, message, formatter, cancellationToken);
         }
 
         if (_completed)
@@ -187,7 +195,23 @@ internal sealed class ConnectionWriter<TFrame>
     }
 
     /// <summary>Writes bytes that bypass the codec, for preamble replies and other pre-framing traffic.</summary>
-    public async ValueTask<bool> WriteRawAsync(ReadOnlyMemory<byte> bytes, CancellationToken cancellationToken = default)
+    public ValueTask<bool> WriteRawAsync(ReadOnlyMemory<byte> bytes, CancellationToken cancellationToken = default)
+    {
+        if (IsInFrameRun)
+        {
+            if (_completed)
+            {
+                return new ValueTask<bool>(false);
+            }
+
+            _batch.Write(bytes.Span);
+            return new ValueTask<bool>(true);
+        }
+
+        return WriteRawGatedAsync(bytes, cancellationToken);
+    }
+
+    private async ValueTask<bool> WriteRawGatedAsync(ReadOnlyMemory<byte> bytes, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
         await _gate.EnterAsync().ConfigureAwait(false);
@@ -206,7 +230,8 @@ internal sealed class ConnectionWriter<TFrame>
     {
         if (!_gate.TryEnter())
         {
-            return FlushContendedAsync(cancellationToken);
+            // Inside a frame run the batch is flushed when the run's read is handled.
+            return IsInFrameRun ? new ValueTask<bool>(!_completed) : FlushContendedAsync(cancellationToken);
         }
 
         if (!HasUnflushed || _completed)
@@ -335,6 +360,101 @@ internal sealed class ConnectionWriter<TFrame>
 
     /// <summary>Stops accepting pushes (queued ones are still delivered on a graceful close).</summary>
     public void StopPushes() => Volatile.Read(ref _pushes)?.StopAccepting();
+
+    /// <summary>Gets a value indicating whether the batch holds <see cref="WireframeOptions.MaxUnflushedBytes"/> or more: a frame run must stop for a flush.</summary>
+    internal bool IsBatchFull => _batch.Unflushed >= _maxUnflushedBytes;
+
+    private bool IsInFrameRun => _frameRunThread == Environment.CurrentManagedThreadId;
+
+    /// <summary>
+    /// Takes the writer for a run of frame handlers if nobody holds it and no push is queued (queued
+    /// pushes go first, through <see cref="EnterFrameRunAsync"/>). Left with <see cref="ExitFrameRun"/>.
+    /// </summary>
+    internal bool TryEnterFrameRun()
+    {
+        if (!_gate.TryEnter())
+        {
+            return false;
+        }
+
+        if (_pushes is { Pending: > 0 })
+        {
+            _gate.Exit();
+            return false;
+        }
+
+        _frameRunThread = Environment.CurrentManagedThreadId;
+        return true;
+    }
+
+    /// <summary>Takes the writer for a run of frame handlers, after its holder and the pushes queued before the run, as a response would.</summary>
+    internal async ValueTask EnterFrameRunAsync()
+    {
+        await _gate.EnterAsync().ConfigureAwait(false);
+        try
+        {
+            if (!_completed && _pushes is { Pending: > 0 } && !FairTurnDue())
+            {
+                await DrainPushesHeldAsync(DrainMode.BeforeResponse).ConfigureAwait(false);
+            }
+        }
+        catch (Exception ex) when (!TransportErrors.IsTransportError(ex))
+        {
+            // A push's codec or hook failed: the output may end in a partial frame, so nothing more is sent.
+            StopAfterEncodeFailure(ex);
+        }
+        catch
+        {
+            _gate.Exit();
+            throw;
+        }
+
+        _frameRunThread = Environment.CurrentManagedThreadId;
+    }
+
+    /// <summary>Gives the writer back after a run of frame handlers; what they sent is flushed with the read.</summary>
+    internal void ExitFrameRun()
+    {
+        _frameRunThread = 0;
+        _gate.Exit();
+    }
+
+    /// <summary>Encodes a frame handler's frame, with the writer held by its run.</summary>
+    internal bool SendInRun(in TFrame frame)
+    {
+        if (_completed)
+        {
+            return false;
+        }
+
+        _highStreak = 0;
+        if (!TryEncodeHeld(frame, out _))
+        {
+            // Frame handlers and fragmentation are exclusive (checked at build), and only a fragmenter splits.
+            throw new InvalidOperationException("A frame handler's frame cannot be split.");
+        }
+
+        return true;
+    }
+
+    private ValueTask<bool> WriteMessageInRun<T>(uint messageId, ulong? correlationId, T message, IMessageFormatter<T> formatter)
+    {
+        if (_completed)
+        {
+            return new ValueTask<bool>(false);
+        }
+
+        PooledBufferWriter scratch = PooledBufferWriter.RentScratch();
+        try
+        {
+            formatter.Serialize(message, scratch);
+            return new ValueTask<bool>(SendInRun(_format.CreateFrame(messageId, correlationId, new ReadOnlySequence<byte>(scratch.WrittenMemory))));
+        }
+        finally
+        {
+            PooledBufferWriter.ReturnScratch(scratch);
+        }
+    }
 
     /// <summary>
     /// Writes queued pushes while nobody else is writing: takes the lock, drains in priority order

@@ -27,6 +27,7 @@ public sealed partial class WireframeConnection<TFrame> : WireframeConnection
     // The built-in length-delimited codec with raw frames and no per-frame size check: the read
     // loop finds a segment's frames itself (DispatchWholeFrames).
     private readonly LengthDelimitedCodec? _wholeFrameCodec;
+    private readonly FrameHandler<TFrame>? _frameHandler;
     private InboundAssembly<TFrame>? _assembly;
     private RequestContext<TFrame>? _requestContext;
     private DisconnectInfo? _stop;
@@ -52,6 +53,7 @@ public sealed partial class WireframeConnection<TFrame> : WireframeConnection
             (Messages.EnvelopeCodec codec, Messages.EnvelopeFormat) => codec.MaxFrameLength > _maxMessageSize,
             _ => true,
         };
+        _frameHandler = application.FrameHandler;
         _wholeFrameCodec = typeof(TFrame) == typeof(ReadOnlySequence<byte>) && !_checkMessageSize ? application.Codec as LengthDelimitedCodec : null;
         if (application.FragmentStrategy is not null || application.HasBodyRoutes || application.Options.MaxConcurrentRequestsPerConnection > 1)
         {
@@ -363,11 +365,38 @@ public sealed partial class WireframeConnection<TFrame> : WireframeConnection
                     TFrame frame;
                     if (assembly is null)
                     {
-                        InlineStep inline = DispatchAvailable(ref buffer, ref decoder, ref frames, ref outcome, out frame, out ValueTask pending);
-                        if (inline == InlineStep.Pending)
+                        InlineStep inline;
+                        if (_frameHandler is { } handler)
                         {
-                            await pending.ConfigureAwait(false);
-                            continue;
+                            if (!Writer.TryEnterFrameRun())
+                            {
+                                await Writer.EnterFrameRunAsync().ConfigureAwait(false);
+                            }
+
+                            inline = RunFrameHandler(handler, ref buffer, ref decoder, ref frames, ref outcome, out frame, out Exception? failure);
+                            if (failure is not null)
+                            {
+                                // Started with the writer given back: the failure path may reply.
+                                await FailFrameAsync(frame, failure).ConfigureAwait(false);
+                                continue;
+                            }
+
+                            if (inline == InlineStep.Pending)
+                            {
+                                // The batch reached MaxUnflushedBytes.
+                                await Writer.FlushAsync().ConfigureAwait(false);
+                                continue;
+                            }
+                        }
+                        else
+                        {
+                            var sink = new RouteSink(this);
+                            inline = DispatchAvailable(ref buffer, ref decoder, ref frames, ref outcome, ref sink, out frame, out ValueTask pending);
+                            if (inline == InlineStep.Pending)
+                            {
+                                await pending.ConfigureAwait(false);
+                                continue;
+                            }
                         }
 
                         if (inline != InlineStep.NeedsAssembly)
@@ -469,17 +498,18 @@ public sealed partial class WireframeConnection<TFrame> : WireframeConnection
     }
 
     /// <summary>
-    /// Decodes and dispatches the frames already read, for as long as every request completes
-    /// synchronously, with the input and the decoder in locals: the async read loop keeps them in
-    /// its heap-allocated state, where every per-frame update is a store with a GC write barrier.
+    /// Decodes the frames already read and hands them to <paramref name="sink"/> for as long as it
+    /// takes them synchronously, with the input and the decoder in locals: the async read loop keeps
+    /// them in its heap-allocated state, where every per-frame update is a store with a GC write barrier.
     /// </summary>
     /// <returns>
-    /// <see cref="InlineStep.Pending"/> with the request still running in <paramref name="pending"/>;
+    /// <see cref="InlineStep.Pending"/> when the sink ended the run (a request still running is in <paramref name="pending"/>);
     /// <see cref="InlineStep.NeedsAssembly"/> with a decoded <paramref name="frame"/> above
     /// <see cref="WireframeOptions.MaxMessageSize"/>; otherwise <see cref="InlineStep.Stop"/>: more
     /// data is needed, the decoder failed (<paramref name="outcome"/>), or the connection is stopping.
     /// </returns>
-    private InlineStep DispatchAvailable(ref ReadOnlySequence<byte> buffer, ref FrameDecoder<TFrame> decoder, ref long frames, ref DisconnectInfo? outcome, out TFrame frame, out ValueTask pending)
+    private InlineStep DispatchAvailable<TSink>(ref ReadOnlySequence<byte> buffer, ref FrameDecoder<TFrame> decoder, ref long frames, ref DisconnectInfo? outcome, ref TSink sink, out TFrame frame, out ValueTask pending)
+        where TSink : struct, IFrameSink
     {
         ReadOnlySequence<byte> remaining = buffer;
         FrameDecoder<TFrame> localDecoder = decoder;
@@ -492,7 +522,7 @@ public sealed partial class WireframeConnection<TFrame> : WireframeConnection
             {
                 if (typeof(TFrame) == typeof(ReadOnlySequence<byte>) && _wholeFrameCodec is { } codec && !localDecoder.IsDiscarding)
                 {
-                    InlineStep whole = DispatchWholeFrames(codec, ref remaining, ref localDecoder, ref count, out pending);
+                    InlineStep whole = DispatchWholeFrames(codec, ref remaining, ref localDecoder, ref count, ref sink, out pending);
                     if (whole != InlineStep.NeedsDecoder)
                     {
                         return whole;
@@ -512,8 +542,18 @@ public sealed partial class WireframeConnection<TFrame> : WireframeConnection
                     return InlineStep.NeedsAssembly;
                 }
 
-                if (!TryDispatchInline(next, out pending))
+                // The handler's exception is caught here, in the run's own method, rather than in
+                // the sink, which would then be a call per frame: a method that catches is not inlined.
+                try
                 {
+                    if (!sink.TryAccept(next, out pending))
+                    {
+                        return InlineStep.Pending;
+                    }
+                }
+                catch (Exception ex)
+                {
+                    sink.Fail(ex, next);
                     return InlineStep.Pending;
                 }
             }
@@ -529,6 +569,33 @@ public sealed partial class WireframeConnection<TFrame> : WireframeConnection
     }
 
     /// <summary>
+    /// Hands the frames already read to the frame handler, with the writer held by the caller's run,
+    /// which this ends. A handler's exception ends the run with <paramref name="failure"/> and its
+    /// <paramref name="frame"/>; <see cref="InlineStep.Pending"/> means the batch is full.
+    /// </summary>
+    private InlineStep RunFrameHandler(FrameHandler<TFrame> handler, ref ReadOnlySequence<byte> buffer, ref FrameDecoder<TFrame> decoder, ref long frames, ref DisconnectInfo? outcome, out TFrame frame, out Exception? failure)
+    {
+        var sink = new HandlerSink(this, handler);
+        InlineStep step;
+        try
+        {
+            step = DispatchAvailable(ref buffer, ref decoder, ref frames, ref outcome, ref sink, out frame, out _);
+        }
+        finally
+        {
+            Writer.ExitFrameRun();
+        }
+
+        failure = sink.Failure;
+        if (failure is not null)
+        {
+            frame = sink.FailedFrame;
+        }
+
+        return step;
+    }
+
+    /// <summary>
     /// Dispatches the valid, whole frames at the start of the input's first segment, reading their
     /// prefixes from one span and making each frame from the segment directly, instead of slicing
     /// the input twice per frame; the input is sliced once, when the run ends.
@@ -537,7 +604,8 @@ public sealed partial class WireframeConnection<TFrame> : WireframeConnection
     /// <see cref="InlineStep.Pending"/> with a request still running, <see cref="InlineStep.Stop"/>
     /// when the connection is stopping, or <see cref="InlineStep.NeedsDecoder"/> for the frame after the run.
     /// </returns>
-    private InlineStep DispatchWholeFrames(LengthDelimitedCodec codec, ref ReadOnlySequence<byte> remaining, ref FrameDecoder<TFrame> decoder, ref long count, out ValueTask pending)
+    private InlineStep DispatchWholeFrames<TSink>(LengthDelimitedCodec codec, ref ReadOnlySequence<byte> remaining, ref FrameDecoder<TFrame> decoder, ref long count, ref TSink sink, out ValueTask pending)
+        where TSink : struct, IFrameSink
     {
         pending = default;
         SequencePosition start = remaining.Start;
@@ -558,8 +626,16 @@ public sealed partial class WireframeConnection<TFrame> : WireframeConnection
                 consumed += prefixSize + payloadLength;
                 count++;
                 decoder.WholeFrameFound();
-                if (!TryDispatchInline(Unsafe.As<ReadOnlySequence<byte>, TFrame>(ref frame), out pending))
+                try
                 {
+                    if (!sink.TryAccept(Unsafe.As<ReadOnlySequence<byte>, TFrame>(ref frame), out pending))
+                    {
+                        return InlineStep.Pending;
+                    }
+                }
+                catch (Exception ex)
+                {
+                    sink.Fail(ex, Unsafe.As<ReadOnlySequence<byte>, TFrame>(ref frame));
                     return InlineStep.Pending;
                 }
 
@@ -596,6 +672,11 @@ public sealed partial class WireframeConnection<TFrame> : WireframeConnection
 
     private ValueTask DispatchAsync(TFrame frame)
     {
+        if (_frameHandler is { } handler)
+        {
+            return HandleFrameAsync(handler, frame);
+        }
+
         RequestContext<TFrame> context = _requestContext ??= new RequestContext<TFrame>(this);
         context.Start(frame, Application.Format.GetMessageId(frame), Application.Format.GetCorrelationId(frame));
         ValueTask pending;
@@ -617,6 +698,50 @@ public sealed partial class WireframeConnection<TFrame> : WireframeConnection
         }
 
         return AwaitDispatchAsync(pending, context);
+    }
+
+    /// <summary>Hands one frame to the frame handler, taking the writer for it alone (the general path: after inbound assembly).</summary>
+    private ValueTask HandleFrameAsync(FrameHandler<TFrame> handler, TFrame frame) =>
+        Writer.TryEnterFrameRun() ? HandleFrameHeld(handler, frame) : HandleFrameContendedAsync(handler, frame);
+
+    private async ValueTask HandleFrameContendedAsync(FrameHandler<TFrame> handler, TFrame frame)
+    {
+        await Writer.EnterFrameRunAsync().ConfigureAwait(false);
+        await HandleFrameHeld(handler, frame).ConfigureAwait(false);
+    }
+
+    /// <summary>Calls the frame handler with the writer held, gives the writer back, then answers a failure or flushes a full batch.</summary>
+    private ValueTask HandleFrameHeld(FrameHandler<TFrame> handler, TFrame frame)
+    {
+        try
+        {
+            handler(frame, new FrameReply<TFrame>(this));
+        }
+        catch (Exception ex)
+        {
+            Writer.ExitFrameRun();
+            return FailFrameAsync(frame, ex);
+        }
+
+        Writer.ExitFrameRun();
+        return Writer.IsBatchFull ? FlushBatchAsync() : default;
+    }
+
+    private async ValueTask FlushBatchAsync() => await Writer.FlushAsync().ConfigureAwait(false);
+
+    /// <summary>
+    /// A frame handler threw: the failure is classified and answered as a failed request's, and the
+    /// batch is flushed if what the handler sent before it threw filled it, as a success would.
+    /// </summary>
+    private async ValueTask FailFrameAsync(TFrame frame, Exception exception)
+    {
+        RequestContext<TFrame> context = _requestContext ??= new RequestContext<TFrame>(this);
+        context.Start(frame, Application.Format.GetMessageId(frame), Application.Format.GetCorrelationId(frame));
+        await FailAndEndCommandAsync(context, exception).ConfigureAwait(false);
+        if (Writer.IsBatchFull)
+        {
+            await Writer.FlushAsync().ConfigureAwait(false);
+        }
     }
 
     private async ValueTask AwaitDispatchAsync(ValueTask pending, RequestContext<TFrame> context)

@@ -49,7 +49,8 @@ internal readonly struct LengthPrefix
     {
         if (first.Length >= _prefixLength && HasValidDeclared)
         {
-            ulong declared = Read(first);
+            // The default prefix (4 bytes, big endian) is read inline; the others through the switch.
+            ulong declared = _prefixLength == 4 && _bigEndian ? BinaryPrimitives.ReadUInt32BigEndian(first) : Read(first);
             if (declared - _minValidDeclared <= _validDeclaredRange)
             {
                 bodyLength = (long)declared + _adjustment;
@@ -104,6 +105,19 @@ internal readonly struct LengthPrefix
             ThrowUnsendable(bodyLength);
         }
 
+        // The default prefix inline, small enough for the encoders' per-frame path; the rest in a call.
+        if (_prefixLength == 4 && _bigEndian)
+        {
+            BinaryPrimitives.WriteUInt32BigEndian(destination, (uint)declared);
+            return;
+        }
+
+        WriteDeclared(destination, declared);
+    }
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private void WriteDeclared(Span<byte> destination, long declared)
+    {
         switch (_prefixLength)
         {
             case 1:

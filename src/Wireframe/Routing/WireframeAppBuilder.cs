@@ -56,6 +56,8 @@ public sealed class WireframeAppBuilder<TFrame>
 
     internal Fragmentation.IFragmentStrategy<TFrame>? FragmentStrategy { get; private set; }
 
+    internal FrameHandler<TFrame>? FrameHandler { get; private set; }
+
     /// <summary>Changes the options.</summary>
     /// <param name="configure">Receives the options.</param>
     /// <returns>This builder.</returns>
@@ -200,6 +202,29 @@ public sealed class WireframeAppBuilder<TFrame>
     /// <returns>This builder.</returns>
     public WireframeAppBuilder<TFrame> AddExtractor<T>(Func<RequestContext, ValueTask<T>> extract) =>
         AddExtractor(new DelegateExtractor<T>(extract ?? throw new ArgumentNullException(nameof(extract))));
+
+    /// <summary>
+    /// Hands every decoded frame to <paramref name="handler"/> instead of routing it: the low-level
+    /// tier for relays, proxies and echo-like protocols. The handler runs synchronously on the read
+    /// loop with the connection's writer held across a read's frames, and answers through its
+    /// <see cref="FrameReply{TFrame}"/>: no request context, route lookup, middleware or per-frame
+    /// writer entry, so the framework adds nothing measurable to a hand-written Kestrel handler.
+    /// </summary>
+    /// <remarks>
+    /// Everything else still applies: the preamble, connection hooks, frame-error policy, limits,
+    /// pushes (they wait while a read's frames are handled), graceful shutdown and metrics. A handler
+    /// exception is a failed request under <see cref="WireframeOptions.HandlerExceptionPolicy"/> and
+    /// <see cref="OnRequestError"/>. It cannot be combined with routes, middleware, protocol hooks,
+    /// fragmentation, an unknown-message hook or more than one request at a time per connection;
+    /// <see cref="Build"/> says which. The handler must not block or wait for the connection's own sends.
+    /// </remarks>
+    /// <param name="handler">Handles one frame; its frame and reply are valid until it returns.</param>
+    /// <returns>This builder.</returns>
+    public WireframeAppBuilder<TFrame> HandleFrames(FrameHandler<TFrame> handler)
+    {
+        FrameHandler = handler ?? throw new ArgumentNullException(nameof(handler));
+        return this;
+    }
 
     /// <summary>
     /// Adds middleware around every handler. The first added is the outermost: it sees the request
@@ -381,6 +406,11 @@ public sealed class WireframeAppBuilder<TFrame>
             }
         }
 
+        if (FrameHandler is not null)
+        {
+            AddFrameHandlerConflicts(options, errors);
+        }
+
         if (errors.Count > 0)
         {
             throw new InvalidOperationException("The Wireframe application is not valid:" + Environment.NewLine + string.Join(Environment.NewLine, errors.Select(e => "  - " + e)));
@@ -388,6 +418,40 @@ public sealed class WireframeAppBuilder<TFrame>
 
         var table = new RouteTable<TFrame>(routes);
         return new WireframeApplication<TFrame>(this, options, table, _middleware, context.Formatters, _messageIds, services, context.BodyRoutes);
+    }
+
+    private void AddFrameHandlerConflicts(WireframeOptions options, List<string> errors)
+    {
+        const string Handled = $"Frames are handled by {nameof(HandleFrames)}, so ";
+        if (_routes.Count > 0)
+        {
+            errors.Add($"{Handled}nothing is routed: remove the {_routes.Count} route(s), or {nameof(HandleFrames)}.");
+        }
+
+        if (_middleware.Count > 0)
+        {
+            errors.Add($"{Handled}no middleware runs: remove the {_middleware.Count} {nameof(Use)} call(s), or {nameof(HandleFrames)}.");
+        }
+
+        if (Protocol is not null)
+        {
+            errors.Add($"{Handled}protocol hooks cannot see commands: remove {nameof(WithProtocol)}, or use routes.");
+        }
+
+        if (FragmentStrategy is not null)
+        {
+            errors.Add($"{Handled}nothing reassembles or splits messages: remove {nameof(UseFragmentation)}, or use routes.");
+        }
+
+        if (UnknownMessageHook is not null)
+        {
+            errors.Add($"{Handled}no message is unknown: remove {nameof(OnUnknownMessage)}.");
+        }
+
+        if (options.MaxConcurrentRequestsPerConnection > 1)
+        {
+            errors.Add($"{Handled}frames are handled one at a time, in order: {nameof(WireframeOptions)}.{nameof(WireframeOptions.MaxConcurrentRequestsPerConnection)} must be 1 (it is {options.MaxConcurrentRequestsPerConnection}).");
+        }
     }
 
     private static string Describe<TRequest, TResponse>() => $"{typeof(TRequest).Name} -> {typeof(TResponse).Name}";

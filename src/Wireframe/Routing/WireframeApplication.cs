@@ -53,6 +53,7 @@ public sealed class WireframeApplication<TFrame>
         Protocol = builder.Protocol;
         DeadLetters = builder.DeadLetters;
         FragmentStrategy = builder.FragmentStrategy;
+        FrameHandler = builder.FrameHandler;
         _bodyRoutes = bodyRoutes.ToFrozenSet();
         Services = services ?? EmptyServiceProvider.Instance;
         Logger = (Services.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance).CreateLogger(WireframeLog.Category);
@@ -124,6 +125,9 @@ public sealed class WireframeApplication<TFrame>
 
     /// <summary>Gets how messages are split and reassembled, if the application fragments.</summary>
     internal Fragmentation.IFragmentStrategy<TFrame>? FragmentStrategy { get; }
+
+    /// <summary>Gets the handler every frame goes to instead of routing, when the application has one.</summary>
+    internal FrameHandler<TFrame>? FrameHandler { get; }
 
     internal LogThrottle DeadLetterLosses { get; }
 
