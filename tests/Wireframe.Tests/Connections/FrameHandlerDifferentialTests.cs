@@ -54,28 +54,10 @@ public sealed class FrameHandlerDifferentialTests
         int CloseAfter,
         int MaxUnflushedBytes);
 
-    private static Gen<byte[]> Item(FramingCase c)
-    {
-        var choices = new List<(int, Gen<byte[]>)>
-        {
-            (8, FramingGen.Payload(c).Select(c.Frame)),
-            (1, Gen.Choose(1, 6).SelectMany(FramingGen.Bytes)),
-        };
-        if (c.SmallestOversizedDeclared is not null)
-        {
-            choices.Add((2,
-                from declared in FramingGen.OversizedDeclared(c)
-                from body in Gen.Choose(0, 40).SelectMany(FramingGen.Bytes)
-                select (byte[])[.. c.Prefix(declared), .. body]));
-        }
-
-        return Gen.Frequency(choices.ToArray());
-    }
-
     private static Gen<Scenario> Scenarios =>
         from c in FramingGen.UsableCase()
         from count in Gen.Choose(0, 16)
-        from items in Gen.ArrayOf(Item(c), count)
+        from items in Gen.ArrayOf(FramingGen.StreamItem(c), count)
         from cuts in FramingGen.Cuts
         from readCuts in Gen.Frequency((1, Gen.Constant(Array.Empty<int>())), (2, FramingGen.Cuts))
         from oversized in Gen.Elements(FrameErrorAction.DropFrame, FrameErrorAction.Disconnect)

@@ -46,6 +46,25 @@ internal static class FramingGen
         from low in Gen.Choose(int.MinValue, int.MaxValue)
         select ((ulong)(uint)high << 32) | (uint)low;
 
+    /// <summary>One piece of an input stream: mostly valid frames, sometimes stray bytes, and oversized prefixes where the case has any.</summary>
+    public static Gen<byte[]> StreamItem(FramingCase c)
+    {
+        var choices = new List<(int, Gen<byte[]>)>
+        {
+            (8, Payload(c).Select(c.Frame)),
+            (1, Gen.Choose(1, 6).SelectMany(Bytes)),
+        };
+        if (c.SmallestOversizedDeclared is not null)
+        {
+            choices.Add((2,
+                from declared in OversizedDeclared(c)
+                from body in Gen.Choose(0, 40).SelectMany(Bytes)
+                select (byte[])[.. c.Prefix(declared), .. body]));
+        }
+
+        return Gen.Frequency(choices.ToArray());
+    }
+
     /// <summary>A declared length that announces a body above the maximum, for configurations that can declare one.</summary>
     public static Gen<ulong> OversizedDeclared(FramingCase c)
     {
