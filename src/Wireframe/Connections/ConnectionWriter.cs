@@ -21,7 +21,9 @@ namespace Wireframe.Connections;
 /// buffer and returns a completed <see cref="ValueTask"/>: no allocation, no thread hop.
 /// A contended writer waits for the gate (first come, first served); callers keep the frame's
 /// memory valid until the returned task completes. Cancellation applies before the gate is entered
-/// and to the flush.
+/// and to the flush. The one exception to first come, first served: while a frame handler's run
+/// holds the gate, sends made on the run's own thread are nested inside it, so they are written at
+/// once, ahead of the writers waiting (see <see cref="StartFrameRun"/>).
 /// </remarks>
 internal sealed class ConnectionWriter<TFrame>
 {
@@ -368,7 +370,8 @@ internal sealed class ConnectionWriter<TFrame>
 
     /// <summary>
     /// Takes the writer for a run of frame handlers if nobody holds it and no push is queued (queued
-    /// pushes go first, through <see cref="EnterFrameRunAsync"/>). Left with <see cref="ExitFrameRun"/>.
+    /// pushes go first, through <see cref="EnterFrameRunAsync"/>). The run starts on its thread with
+    /// <see cref="StartFrameRun"/> and ends with <see cref="ExitFrameRun"/>.
     /// </summary>
     internal bool TryEnterFrameRun()
     {
@@ -383,7 +386,6 @@ internal sealed class ConnectionWriter<TFrame>
             return false;
         }
 
-        _frameRunThread = Environment.CurrentManagedThreadId;
         return true;
     }
 
@@ -408,9 +410,14 @@ internal sealed class ConnectionWriter<TFrame>
             _gate.Exit();
             throw;
         }
-
-        _frameRunThread = Environment.CurrentManagedThreadId;
     }
+
+    /// <summary>
+    /// Marks the calling thread as the one running frame handlers with the writer held: called by
+    /// the synchronous code that runs them, never before an await, so no other work can run on
+    /// this thread while it is marked.
+    /// </summary>
+    internal void StartFrameRun() => _frameRunThread = Environment.CurrentManagedThreadId;
 
     /// <summary>Gives the writer back after a run of frame handlers; what they sent is flushed with the read.</summary>
     internal void ExitFrameRun()
@@ -437,24 +444,33 @@ internal sealed class ConnectionWriter<TFrame>
         return true;
     }
 
-    private ValueTask<bool> WriteMessageInRun<T>(uint messageId, ulong? correlationId, T message, IMessageFormatter<T> formatter)
+    /// <summary>Serializes a message, wraps it in a frame and encodes it, with the writer held by a frame run; a serializer failure throws here.</summary>
+    internal bool SendMessageInRun<T>(uint messageId, ulong? correlationId, T message, IMessageFormatter<T> formatter)
     {
         if (_completed)
         {
-            return new ValueTask<bool>(false);
+            return false;
+        }
+
+        if (formatter is IPayloadPassthrough<T> passthrough)
+        {
+            return SendInRun(_format.CreateFrame(messageId, correlationId, passthrough.AsPayload(message)));
         }
 
         PooledBufferWriter scratch = PooledBufferWriter.RentScratch();
         try
         {
             formatter.Serialize(message, scratch);
-            return new ValueTask<bool>(SendInRun(_format.CreateFrame(messageId, correlationId, new ReadOnlySequence<byte>(scratch.WrittenMemory))));
+            return SendInRun(_format.CreateFrame(messageId, correlationId, new ReadOnlySequence<byte>(scratch.WrittenMemory)));
         }
         finally
         {
             PooledBufferWriter.ReturnScratch(scratch);
         }
     }
+
+    private ValueTask<bool> WriteMessageInRun<T>(uint messageId, ulong? correlationId, T message, IMessageFormatter<T> formatter) =>
+        new(SendMessageInRun(messageId, correlationId, message, formatter));
 
     /// <summary>
     /// Writes queued pushes while nobody else is writing: takes the lock, drains in priority order

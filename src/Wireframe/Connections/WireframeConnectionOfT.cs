@@ -579,6 +579,7 @@ public sealed partial class WireframeConnection<TFrame> : WireframeConnection
         InlineStep step;
         try
         {
+            Writer.StartFrameRun();
             step = DispatchAvailable(ref buffer, ref decoder, ref frames, ref outcome, ref sink, out frame, out _);
         }
         finally
@@ -715,6 +716,7 @@ public sealed partial class WireframeConnection<TFrame> : WireframeConnection
     {
         try
         {
+            Writer.StartFrameRun();
             handler(frame, new FrameReply<TFrame>(this));
         }
         catch (Exception ex)

@@ -22,8 +22,28 @@ public readonly ref struct FrameReply<TFrame>
 
     /// <summary>Encodes a frame into the connection's batch.</summary>
     /// <param name="frame">The frame; its memory only needs to stay valid for the call.</param>
-    /// <returns><see langword="false"/> when the connection is closed and nothing was sent.</returns>
+    /// <returns>
+    /// <see langword="false"/>, with nothing sent, once the connection's writer is completed (the
+    /// connection has ended or was aborted); after <see cref="WireframeConnection.Close"/> the frames
+    /// of the current read are still sent.
+    /// </returns>
     public bool Send(in TFrame frame) => (_connection ?? throw NotInHandler()).Writer.SendInRun(frame);
+
+    /// <summary>
+    /// Serializes a message with the application's formatter for <typeparamref name="TMessage"/>,
+    /// wraps it in a frame and encodes it into the batch. A serializer or codec failure throws here,
+    /// so it fails the frame like any other handler exception.
+    /// </summary>
+    /// <typeparam name="TMessage">The message type.</typeparam>
+    /// <param name="messageId">The outbound message id.</param>
+    /// <param name="message">The message.</param>
+    /// <param name="correlationId">The correlation id, if the envelope carries one.</param>
+    /// <returns><see langword="false"/>, with nothing sent, once the connection's writer is completed.</returns>
+    public bool Send<TMessage>(uint messageId, TMessage message, ulong? correlationId = null)
+    {
+        WireframeConnection<TFrame> connection = _connection ?? throw NotInHandler();
+        return connection.Writer.SendMessageInRun(messageId, correlationId, message, connection.Application.GetFormatter<TMessage>());
+    }
 
     private static InvalidOperationException NotInHandler() =>
         new($"This {nameof(FrameReply<TFrame>)} was not given to a frame handler; only the one the framework passes in can send.");

@@ -218,7 +218,7 @@ public sealed class WireframeAppBuilder<TFrame>
     /// fragmentation, an unknown-message hook or more than one request at a time per connection;
     /// <see cref="Build"/> says which. The handler must not block or wait for the connection's own sends.
     /// </remarks>
-    /// <param name="handler">Handles one frame; its frame and reply are valid until it returns.</param>
+    /// <param name="handler">Handles one frame; its frame and reply are valid until it returns. Replaces a handler given before.</param>
     /// <returns>This builder.</returns>
     public WireframeAppBuilder<TFrame> HandleFrames(FrameHandler<TFrame> handler)
     {

@@ -410,6 +410,37 @@ public sealed class FrameHandlerTests
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
+    public async Task A_typed_send_serializes_in_order_and_its_serializer_failure_fails_only_its_frame(bool generalPath)
+    {
+        var errors = new ConcurrentQueue<(string Frame, Exception Error)>();
+        var app = RawApp(generalPath)
+            .UseJson()
+            .Configure(o => o.HandlerExceptionPolicy = HandlerExceptionPolicy.FailRequest)
+            .OnRequestError((ctx, ex) =>
+            {
+                errors.Enqueue((ctx.Frame.Text(), ex));
+                return ValueTask.CompletedTask;
+            });
+        app.HandleFrames((frame, reply) =>
+        {
+            string t = frame.Text();
+            reply.Send(Bytes(t + "1"));
+            Assert.True(t == "bad" ? reply.Send(0, new Unserializable()) : reply.Send(0, new Note(t + "2")));
+            reply.Send(Bytes(t + "3"));
+        });
+
+        Served served = await ServeAsync(app, RawFrames("a", "bad", "c"));
+
+        Assert.Equal(DisconnectReason.PeerClosed, served.Outcome.Reason);
+        Assert.Equal(["a1", """{"Text":"a2"}""", "a3", "bad1", "c1", """{"Text":"c2"}""", "c3"], Frames(served.Output));
+        (string failedFrame, Exception error) = Assert.Single(errors);
+        Assert.Equal("bad", failedFrame);
+        Assert.Equal("not serializable", error.Message);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
     public async Task Close_inside_the_handler_ends_the_read_after_its_frame_and_delivers_what_was_sent(bool generalPath)
     {
         var handled = new List<string>();
@@ -1027,6 +1058,11 @@ public sealed class FrameHandlerTests
     }
 
     private sealed record Note(string Text);
+
+    private sealed record Unserializable(int Seed = 0)
+    {
+        public int Value => Seed == 0 ? throw new InvalidOperationException("not serializable") : Seed;
+    }
 
     private sealed class NoHooks : IWireframeProtocol<ReadOnlySequence<byte>>
     {
