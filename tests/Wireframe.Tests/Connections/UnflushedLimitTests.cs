@@ -46,7 +46,7 @@ public sealed class UnflushedLimitTests
 
         // Every flush but the last carries at least the limit and at most one frame beyond it;
         // nothing waited for the end of the read.
-        long[] flushes = recorder.FlushedBytes.Where(b => b > 0).ToArray();
+        long[] flushes = recorder.Flushes.Where(b => b > 0).ToArray();
         Assert.Equal(requests.Length, flushes.Sum());
         Assert.True(flushes.Length >= requests.Length / (Limit + frameSize), $"flushes: {string.Join(", ", flushes)}");
         Assert.All(flushes[..^1], bytes => Assert.InRange(bytes, Limit, Limit + frameSize - 1));
@@ -95,40 +95,4 @@ public sealed class UnflushedLimitTests
             Assert.True(await connection.SendRawAsync(Utf8("hello")));
     }
 
-    /// <summary>A transport writer that records how many bytes each flush carried, and may hide its unflushed count.</summary>
-    private sealed class FlushRecordingWriter(PipeWriter inner, bool reportsUnflushedBytes) : PipeWriter
-    {
-        private long _advanced;
-
-        public List<long> FlushedBytes { get; } = [];
-
-        public override bool CanGetUnflushedBytes => reportsUnflushedBytes;
-
-        public override long UnflushedBytes => reportsUnflushedBytes ? _advanced : throw new NotSupportedException();
-
-        public override void Advance(int bytes)
-        {
-            _advanced += bytes;
-            inner.Advance(bytes);
-        }
-
-        public override Memory<byte> GetMemory(int sizeHint = 0) => inner.GetMemory(sizeHint);
-
-        public override Span<byte> GetSpan(int sizeHint = 0) => inner.GetSpan(sizeHint);
-
-        public override void CancelPendingFlush() => inner.CancelPendingFlush();
-
-        public override void Complete(Exception? exception = null) => inner.Complete(exception);
-
-        public override ValueTask<FlushResult> FlushAsync(CancellationToken cancellationToken = default)
-        {
-            lock (FlushedBytes)
-            {
-                FlushedBytes.Add(_advanced);
-            }
-
-            _advanced = 0;
-            return inner.FlushAsync(cancellationToken);
-        }
-    }
 }

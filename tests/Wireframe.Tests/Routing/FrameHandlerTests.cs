@@ -531,7 +531,7 @@ public sealed class FrameHandlerTests
         await using var host = WireframeTest.CreateHost(app);
         var context = new InMemoryConnectionContext();
         var input = new ManualReader();
-        var output = new RecordingWriter(context.Transport.Output);
+        var output = new FlushRecordingWriter(context.Transport.Output);
         context.Transport = new DuplexPipe(input, output);
         Task<DisconnectInfo> served = host.Handler.ServeAsync(context);
         Task<byte[]> received = DrainAsync(context.Application.Input);
@@ -938,7 +938,7 @@ public sealed class FrameHandlerTests
     private static async Task<Served> ServeAsync(WireframeTestHost<ReadOnlySequence<byte>> host, byte[] input, params int[] readEnds)
     {
         var context = new InMemoryConnectionContext();
-        var output = new RecordingWriter(context.Transport.Output);
+        var output = new FlushRecordingWriter(context.Transport.Output);
         // Segment-backed, as a pipe's buffers are: the read loop's own run needs segments (an array-backed sequence always takes the general decoder).
         ReadOnlySequence<byte> all = Segments.At(input);
         PipeReader reader = readEnds.Length == 0 ? PipeReader.Create(all) : new SteppedReader(all, readEnds);
@@ -977,7 +977,7 @@ public sealed class FrameHandlerTests
     {
         var context = new InMemoryConnectionContext();
         var input = new ManualReader();
-        var output = new RecordingWriter(context.Transport.Output);
+        var output = new FlushRecordingWriter(context.Transport.Output);
         context.Transport = new DuplexPipe(input, output);
         Task<DisconnectInfo> served = host.Handler.ServeAsync(context);
         Task<byte[]> received = DrainAsync(context.Application.Input);
@@ -1076,74 +1076,6 @@ public sealed class FrameHandlerTests
         public void Encode(in ReadOnlySequence<byte> frame, IBufferWriter<byte> output) => inner.Encode(frame, output);
 
         public FrameEofKind ClassifyEof(in ReadOnlySequence<byte> remaining) => inner.ClassifyEof(remaining);
-    }
-
-    /// <summary>A transport writer that records the bytes of each flush, and can hold one flush until the test releases it.</summary>
-    private sealed class RecordingWriter(PipeWriter inner) : PipeWriter
-    {
-        private readonly Lock _lock = new();
-        private readonly List<long> _flushes = [];
-        private readonly TaskCompletionSource _release = new(TaskCreationOptions.RunContinuationsAsynchronously);
-        private TaskCompletionSource? _holdNext;
-        private long _advanced;
-
-        public long[] Flushes
-        {
-            get
-            {
-                lock (_lock)
-                {
-                    return [.. _flushes];
-                }
-            }
-        }
-
-        /// <summary>Makes the next flush wait for <see cref="Release"/>; the task completes when that flush starts.</summary>
-        public Task HoldNextFlush()
-        {
-            var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            Volatile.Write(ref _holdNext, started);
-            return started.Task;
-        }
-
-        public void Release() => _release.TrySetResult();
-
-        public override void Advance(int bytes)
-        {
-            _advanced += bytes;
-            inner.Advance(bytes);
-        }
-
-        public override Memory<byte> GetMemory(int sizeHint = 0) => inner.GetMemory(sizeHint);
-
-        public override Span<byte> GetSpan(int sizeHint = 0) => inner.GetSpan(sizeHint);
-
-        public override void CancelPendingFlush() => inner.CancelPendingFlush();
-
-        public override void Complete(Exception? exception = null) => inner.Complete(exception);
-
-        public override ValueTask<FlushResult> FlushAsync(CancellationToken cancellationToken = default)
-        {
-            lock (_lock)
-            {
-                _flushes.Add(_advanced);
-                _advanced = 0;
-            }
-
-            if (Interlocked.Exchange(ref _holdNext, null) is not { } started)
-            {
-                return inner.FlushAsync(cancellationToken);
-            }
-
-            started.TrySetResult();
-            return HeldAsync(cancellationToken);
-        }
-
-        private async ValueTask<FlushResult> HeldAsync(CancellationToken cancellationToken)
-        {
-            await _release.Task.ConfigureAwait(false);
-            return await inner.FlushAsync(cancellationToken).ConfigureAwait(false);
-        }
     }
 
     /// <summary>
