@@ -210,25 +210,6 @@ public sealed class FrameHandlerDifferentialTests
         }
     }
 
-    private static async Task<byte[]> DrainAsync(PipeReader output)
-    {
-        var sent = new ArrayBufferWriter<byte>();
-        while (true)
-        {
-            ReadResult result = await output.ReadAsync();
-            foreach (ReadOnlyMemory<byte> segment in result.Buffer)
-            {
-                sent.Write(segment.Span);
-            }
-
-            output.AdvanceTo(result.Buffer.End);
-            if (result.IsCompleted)
-            {
-                return sent.WrittenSpan.ToArray();
-            }
-        }
-    }
-
     private sealed class RunComparer : IEqualityComparer<Run>
     {
         public static readonly RunComparer Instance = new();

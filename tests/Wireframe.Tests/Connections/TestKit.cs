@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Buffers.Binary;
+using System.IO.Pipelines;
 using System.Text;
 using Wireframe.Connections;
 using Wireframe.Messages;
@@ -22,6 +23,26 @@ internal static class TestKit
     public static Task Within(this ValueTask task) => task.AsTask().WaitAsync(Safety);
 
     public static byte[] Utf8(string text) => Encoding.UTF8.GetBytes(text);
+
+    /// <summary>Reads a pipe to its end: everything a connection sent, for a test to compare byte for byte.</summary>
+    public static async Task<byte[]> DrainAsync(PipeReader output)
+    {
+        var received = new ArrayBufferWriter<byte>();
+        while (true)
+        {
+            ReadResult result = await output.ReadAsync();
+            foreach (ReadOnlyMemory<byte> segment in result.Buffer)
+            {
+                received.Write(segment.Span);
+            }
+
+            output.AdvanceTo(result.Buffer.End);
+            if (result.IsCompleted)
+            {
+                return received.WrittenSpan.ToArray();
+            }
+        }
+    }
 
     public static string Text(this ReadOnlySequence<byte> payload) => Encoding.UTF8.GetString(payload);
 

@@ -153,25 +153,6 @@ public sealed class WholeFrameDifferentialTests
         return new Run(frames, positions, $"{outcome.Reason} {outcome.Eof} {outcome.Detail}", protocol.Undecoded, await echoed.Within());
     }
 
-    private static async Task<byte[]> DrainAsync(PipeReader output)
-    {
-        var echoed = new ArrayBufferWriter<byte>();
-        while (true)
-        {
-            ReadResult result = await output.ReadAsync();
-            foreach (ReadOnlyMemory<byte> segment in result.Buffer)
-            {
-                echoed.Write(segment.Span);
-            }
-
-            output.AdvanceTo(result.Buffer.End);
-            if (result.IsCompleted)
-            {
-                return echoed.WrittenSpan.ToArray();
-            }
-        }
-    }
-
     private sealed class EofProtocol : IWireframeProtocol<ReadOnlySequence<byte>>
     {
         public string? Undecoded { get; private set; }

@@ -948,25 +948,6 @@ public sealed class FrameHandlerTests
         return new Served(outcome, await received.Within(), output.Flushes);
     }
 
-    private static async Task<byte[]> DrainAsync(PipeReader output)
-    {
-        var received = new ArrayBufferWriter<byte>();
-        while (true)
-        {
-            ReadResult result = await output.ReadAsync();
-            foreach (ReadOnlyMemory<byte> segment in result.Buffer)
-            {
-                received.Write(segment.Span);
-            }
-
-            output.AdvanceTo(result.Buffer.End);
-            if (result.IsCompleted)
-            {
-                return received.WrittenSpan.ToArray();
-            }
-        }
-    }
-
     /// <summary>
     /// Delivers a read (its run happens on this thread, inside <see cref="ManualReader.Deliver"/>), then
     /// lets the push pump hold the writer in a flush and sends from this same thread: the send must
